@@ -1,0 +1,59 @@
+import type { IncomingMessage } from 'node:http';
+import { Module, RequestMethod, type DynamicModule } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { LoggerModule } from 'nestjs-pino';
+import { ConfigModule, type AppConfig } from '@zhengming/config';
+import { DatabaseModule } from '@zhengming/database';
+import { QueueModule } from '@zhengming/queue';
+import { OrganizationsModule } from '@zhengming/organizations';
+import { CertificateTypesModule } from '@zhengming/certificate-types';
+import { schema } from '../../../db/schema';
+import { HealthController } from './health/health.controller';
+import { MetricsController } from './metrics/metrics.controller';
+import { MetricsService } from './metrics/metrics.service';
+import { OrganizationsController } from './organizations/organizations.controller';
+import { CertificateTypesController } from './certificate-types/certificate-types.controller';
+import { ReferenceDataSeeder } from './reference-data.seeder';
+import { LOG_REDACT_PATHS } from './http/log-redaction';
+import { requestIdOf } from './http/request-id';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot({
+          // nestjs-pino's default route pattern `{/*splat}` matches nothing on Nest 12's Fastify adapter.
+          forRoutes: [{ path: '*', method: RequestMethod.ALL }],
+          pinoHttp: {
+            level: config.log.level,
+            transport: config.log.pretty ? { target: 'pino-pretty' } : undefined,
+            // The id Fastify gave the request (see requestIdOf) is the one every log line carries.
+            genReqId: (req: IncomingMessage & { id?: string }) => req.id ?? requestIdOf(req),
+            redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' },
+            serializers: {
+              // Paths only: query strings are not logged, whatever a client puts in them.
+              req: (req: { id: string; method: string; url: string }) => ({
+                id: req.id,
+                method: req.method,
+                path: req.url.split('?')[0],
+              }),
+            },
+            autoLogging: {
+              ignore: (req: IncomingMessage) => req.url === '/health' || req.url === '/metrics',
+            },
+          },
+        }),
+        DatabaseModule.forRoot(schema),
+        QueueModule,
+        TerminusModule.forRoot({ errorLogStyle: 'json' }),
+        OrganizationsModule,
+        CertificateTypesModule,
+      ],
+      controllers: [HealthController, MetricsController, OrganizationsController, CertificateTypesController],
+      providers: [MetricsService, ReferenceDataSeeder],
+    };
+  }
+}

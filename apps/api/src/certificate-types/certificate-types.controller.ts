@@ -1,0 +1,31 @@
+import { Controller, Get, Param } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CertificateTypesService } from '@zhengming/certificate-types';
+import {
+  CertificateTypeCodeParams,
+  CertificateTypeDto,
+  CertificateTypeListDto,
+  mapCertificateType,
+} from './certificate-type.dto';
+
+@ApiTags('certificate-types')
+@Controller('api/certificate-types')
+export class CertificateTypesController {
+  constructor(private readonly types: CertificateTypesService) {}
+
+  @Get()
+  @ApiOperation({
+    summary: '可在线申请的证明事项（各事项的当前版本，含表单与材料要求）',
+  })
+  @ApiOkResponse({ type: CertificateTypeListDto })
+  async list(): Promise<CertificateTypeListDto> {
+    return { items: (await this.types.listActive()).map(mapCertificateType) };
+  }
+
+  @Get(':code')
+  @ApiOperation({ summary: '一个证明事项的当前版本' })
+  @ApiOkResponse({ type: CertificateTypeDto })
+  async get(@Param() params: CertificateTypeCodeParams): Promise<CertificateTypeDto> {
+    return mapCertificateType(await this.types.getActive(params.code));
+  }
+}

@@ -1,0 +1,5 @@
+import { DistrictReferenceData1795261124655 } from './1795261124655-district-reference-data';
+
+/** Every migration, in order. Listed explicitly so that bundling or renaming cannot silently drop one. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+export const migrations: Function[] = [DistrictReferenceData1795261124655];

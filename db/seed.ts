@@ -1,0 +1,44 @@
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { DataSource } from 'typeorm';
+import { OrganizationRegistryService, type DistrictTree } from '@zhengming/organizations';
+import { CertificateTypesService, type CertificateTypeDefinition } from '@zhengming/certificate-types';
+
+/** The seed files live beside the sources; the build copies them next to the compiled code. */
+export const SEEDS_DIR = join(__dirname, 'seeds');
+
+export interface SeedReport {
+  committeesImported: number | null;
+  types: Record<string, string>;
+}
+
+export async function loadCertificateTypeDefinitions(
+  dir = join(SEEDS_DIR, 'certificate-types'),
+): Promise<CertificateTypeDefinition[]> {
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
+  return Promise.all(
+    files.map(async (f) => JSON.parse(await readFile(join(dir, f), 'utf8')) as CertificateTypeDefinition),
+  );
+}
+
+/**
+ * Brings the district's reference data in: the district and its towns always, the synthetic
+ * committee list only while no committee exists (a real registry import replaces it), and the
+ * certificate types, each published as a new version only when its definition changed.
+ */
+export async function seedReferenceData(dataSource: DataSource): Promise<SeedReport> {
+  const registry = new OrganizationRegistryService(dataSource);
+  const tree = JSON.parse(await readFile(join(SEEDS_DIR, 'district.json'), 'utf8')) as DistrictTree;
+  await registry.ensureDistrict(tree);
+  let committeesImported: number | null = null;
+  if (!(await registry.hasCommittees())) {
+    const csv = await readFile(join(SEEDS_DIR, 'committees.synthetic.csv'), 'utf8');
+    committeesImported = (await registry.importCommittees(csv)).total;
+  }
+  const types = new CertificateTypesService(dataSource);
+  const outcomes: Record<string, string> = {};
+  for (const definition of await loadCertificateTypeDefinitions()) {
+    outcomes[definition.code] = (await types.publish(definition)).outcome;
+  }
+  return { committeesImported, types: outcomes };
+}

@@ -1,0 +1,27 @@
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { loadConfig, type AppConfig } from './app-config';
+
+export const APP_CONFIG = Symbol('APP_CONFIG');
+export const HTTP_CONFIG = Symbol('HTTP_CONFIG');
+export const DATABASE_CONFIG = Symbol('DATABASE_CONFIG');
+export const REDIS_CONFIG = Symbol('REDIS_CONFIG');
+export const LOG_CONFIG = Symbol('LOG_CONFIG');
+
+/** Provides the validated configuration, one injection token per namespace. */
+@Global()
+@Module({})
+export class ConfigModule {
+  static forRoot(config: AppConfig = loadConfig()): DynamicModule {
+    return {
+      module: ConfigModule,
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: HTTP_CONFIG, useValue: config.http },
+        { provide: DATABASE_CONFIG, useValue: config.database },
+        { provide: REDIS_CONFIG, useValue: config.redis },
+        { provide: LOG_CONFIG, useValue: config.log },
+      ],
+      exports: [APP_CONFIG, HTTP_CONFIG, DATABASE_CONFIG, REDIS_CONFIG, LOG_CONFIG],
+    };
+  }
+}

@@ -1,0 +1,72 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Brackets, Repository, type EntityManager } from 'typeorm';
+import { OrganizationEntity } from './organization.entity';
+import type { OrganizationKind, OrganizationLevel } from './organization';
+
+export interface OrganizationSearch {
+  parentId?: string;
+  level?: OrganizationLevel;
+  kind?: OrganizationKind;
+  q?: string;
+  offset: number;
+  limit: number;
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+@Injectable()
+export class OrganizationsRepository {
+  constructor(
+    @InjectRepository(OrganizationEntity)
+    private readonly repository: Repository<OrganizationEntity>,
+  ) {}
+
+  findByCode(code: string): Promise<OrganizationEntity | null> {
+    return this.repository.findOne({ where: { code } });
+  }
+
+  /** Active organizations matching the filters, ordered by code, with the total count for paging. */
+  search(filter: OrganizationSearch): Promise<[OrganizationEntity[], number]> {
+    const query = this.repository
+      .createQueryBuilder('o')
+      .leftJoinAndSelect('o.parent', 'parent')
+      .where('o.active = true');
+    if (filter.parentId) query.andWhere('o.parent_id = :parentId', { parentId: filter.parentId });
+    if (filter.level) query.andWhere('o.level = :level', { level: filter.level });
+    if (filter.kind) query.andWhere('o.kind = :kind', { kind: filter.kind });
+    if (filter.q) {
+      const pattern = `%${escapeLike(filter.q)}%`;
+      query.andWhere(
+        new Brackets((w) =>
+          w.where('o.name ILIKE :pattern', { pattern }).orWhere('o.code LIKE :prefix', {
+            prefix: `${escapeLike(filter.q ?? '')}%`,
+          }),
+        ),
+      );
+    }
+    return query.orderBy('o.code', 'ASC').skip(filter.offset).take(filter.limit).getManyAndCount();
+  }
+
+  countActiveByLevel(manager: EntityManager = this.repository.manager): Promise<Record<OrganizationLevel, number>> {
+    return manager
+      .getRepository(OrganizationEntity)
+      .createQueryBuilder('o')
+      .select('o.level', 'level')
+      .addSelect('COUNT(*)::int', 'count')
+      .where('o.active = true')
+      .groupBy('o.level')
+      .getRawMany<{ level: OrganizationLevel; count: number }>()
+      .then((rows) => {
+        const counts: Record<OrganizationLevel, number> = {
+          district: 0,
+          town: 0,
+          committee: 0,
+        };
+        for (const row of rows) counts[row.level] = row.count;
+        return counts;
+      });
+  }
+}
