@@ -16,7 +16,8 @@ describe(validateDefinition.name, () => {
       'guardianship',
       'weather',
     ]);
-    for (const seed of seeds) expect({ code: seed.code, problems: validateDefinition(seed) }).toEqual({ code: seed.code, problems: [] });
+    for (const seed of seeds)
+      expect({ code: seed.code, problems: validateDefinition(seed) }).toEqual({ code: seed.code, problems: [] });
   });
 
   it('rejects a definition whose example does not fill the form correctly', () => {

@@ -87,7 +87,7 @@ export class CertificateTypesService {
         const active = await versions.findOneOrFail({
           where: { typeId: type.id, version: type.activeVersion },
         });
-        if (DEFINITION_FIELDS.every((field) => isDeepStrictEqual(active[field], definition[field]))) {
+        if (DEFINITION_FIELDS.every((field) => sameJson(active[field], definition[field]))) {
           return { outcome: 'unchanged' as const, version: active.version };
         }
         const latest = await versions.maximum('version', { typeId: type.id });
@@ -118,4 +118,9 @@ export class CertificateTypesService {
       });
     }
   }
+}
+
+/** Equal as JSON values (key order aside), whichever realm or driver built the objects. */
+function sameJson(a: unknown, b: unknown): boolean {
+  return isDeepStrictEqual(JSON.parse(JSON.stringify(a)), JSON.parse(JSON.stringify(b)));
 }

@@ -59,7 +59,11 @@ describe(parseCommitteeRegistry.name, () => {
   });
 
   it('refuses two committees of one town with the same name', () => {
-    const csv = [header, '440118001001,同名社区居民委员会,community,440118001', '440118001002,同名社区居民委员会,community,440118001'].join('\n');
+    const csv = [
+      header,
+      '440118001001,同名社区居民委员会,community,440118001',
+      '440118001002,同名社区居民委员会,community,440118001',
+    ].join('\n');
     const sut = parseCommitteeRegistry(csv, towns);
     expect(sut.ok ? [] : sut.problems.map((p) => p.line)).toEqual([3]);
   });
