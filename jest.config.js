@@ -18,10 +18,13 @@ const swc = [
   },
 ];
 
+const ESM_ONLY = ['@nestjs', 'nestjs-pino', 'content-disposition'].join('|');
+
 const shared = {
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j|mj)s$': swc },
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|nestjs-pino)/)'],
+  // Packages published as ES modules only, wherever npm placed them (top level or nested).
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY})/)(?!.*/node_modules/(${ESM_ONLY})/)`],
   moduleNameMapper: { '^@zhengming/(.*)$': '<rootDir>/libs/$1/src' },
   setupFiles: ['reflect-metadata'],
   rootDir: __dirname,

@@ -51,7 +51,7 @@ describe('migrations and seed', () => {
     });
 
     it('reverts every migration cleanly', async () => {
-      for (let i = 0; i < schema.migrations.length; i++) await sut.undoLastMigration();
+      for (let i = 0; i < sut.migrations.length; i++) await sut.undoLastMigration();
       const tables = await sut.query(
         `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'schema_migrations'`,
       );

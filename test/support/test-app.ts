@@ -1,24 +1,92 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { loadConfig } from '@zhengming/config';
-import { createApiApplication } from '../../apps/api/src/bootstrap';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
 
-/** Boots the real API (the same factory as main.ts) on the given environment, ready for inject(). */
-export async function bootApi(env: Record<string, string>): Promise<NestFastifyApplication> {
-  const app = await createApiApplication(loadConfig({ LOG_LEVEL: 'silent', ...env }));
-  await app.init();
-  await app.getHttpAdapter().getInstance().ready();
-  return app;
+const ROOT = join(__dirname, '../..');
+export const API_ENTRY = join(ROOT, 'dist/apps/api/src/main.js');
+
+export interface RunningApi {
+  baseUrl: string;
+  process: ChildProcess;
+  output: () => string;
+  /** SIGTERM, then the exit: a clean shutdown re-raises the signal once Nest has closed everything. */
+  stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export async function get(app: NestFastifyApplication, url: string) {
-  const response = await app.inject({ method: 'GET', url });
-  return { status: response.statusCode, body: safeJson(response.body), headers: response.headers, text: response.body };
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
 }
 
-export function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
+/**
+ * Starts the built API (`npm run build` first; the test scripts do it) as its own process, exactly
+ * as the start command does, and waits until it answers /health.
+ */
+export async function startApi(
+  env: Record<string, string>,
+  readyPath = '/health',
+  timeoutMs = 60_000,
+): Promise<RunningApi> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [API_ENTRY], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`API exited with ${child.exitCode}:\n${output}`);
+    const ok = await fetch(`${baseUrl}${readyPath}`)
+      .then((r) => r.ok)
+      .catch(() => false);
+    if (ok) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`API not ready after ${timeoutMs} ms:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
   }
+  return {
+    baseUrl,
+    process: child,
+    output: () => output,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+export interface Answer {
+  status: number;
+  body: unknown;
+  text: string;
+  headers: Headers;
+}
+
+export async function request(baseUrl: string, path: string, init?: RequestInit): Promise<Answer> {
+  const response = await fetch(`${baseUrl}${path}`, init);
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  return { status: response.status, body, text, headers: response.headers };
 }

@@ -1,4 +1,4 @@
-import { Controller, Get, Param } from '@nestjs/common';
+import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CertificateTypesService } from '@zhengming/certificate-types';
 import {
@@ -7,6 +7,7 @@ import {
   CertificateTypeListDto,
   mapCertificateType,
 } from './certificate-type.dto';
+import { NoQuery } from '../http/no-query.dto';
 
 @ApiTags('certificate-types')
 @Controller('api/certificate-types')
@@ -18,14 +19,14 @@ export class CertificateTypesController {
     summary: '可在线申请的证明事项（各事项的当前版本，含表单与材料要求）',
   })
   @ApiOkResponse({ type: CertificateTypeListDto })
-  async list(): Promise<CertificateTypeListDto> {
+  async list(@Query(NoQuery) _query: object): Promise<CertificateTypeListDto> {
     return { items: (await this.types.listActive()).map(mapCertificateType) };
   }
 
   @Get(':code')
   @ApiOperation({ summary: '一个证明事项的当前版本' })
   @ApiOkResponse({ type: CertificateTypeDto })
-  async get(@Param() params: CertificateTypeCodeParams): Promise<CertificateTypeDto> {
+  async get(@Param() params: CertificateTypeCodeParams, @Query(NoQuery) _query: object): Promise<CertificateTypeDto> {
     return mapCertificateType(await this.types.getActive(params.code));
   }
 }

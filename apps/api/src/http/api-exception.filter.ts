@@ -54,6 +54,13 @@ export class ApiExceptionFilter implements ExceptionFilter {
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
+      // The readiness check answers 503 with the state of each dependency: worth showing as is.
+      if (status === HttpStatus.SERVICE_UNAVAILABLE) {
+        return {
+          status,
+          body: bodyOf(new HttpErrorException(HttpErrorCode.NotReady, exception.getResponse())),
+        };
+      }
       if (status >= 500) return this.internal();
       const cause = exception.cause as { code?: unknown } | undefined;
       const code =

@@ -17,6 +17,7 @@ export const STATUS_OF_CODE: Readonly<Record<ErrorCode, HttpStatus>> = {
   [HttpErrorCode.UnsupportedMediaType]: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
   [HttpErrorCode.ValidationFailed]: HttpStatus.BAD_REQUEST,
   [HttpErrorCode.TooManyRequests]: HttpStatus.TOO_MANY_REQUESTS,
+  [HttpErrorCode.NotReady]: HttpStatus.SERVICE_UNAVAILABLE,
   [HttpErrorCode.Internal]: HttpStatus.INTERNAL_SERVER_ERROR,
   [OrganizationErrorCode.NotFound]: HttpStatus.NOT_FOUND,
   [OrganizationErrorCode.ImportInvalid]: HttpStatus.UNPROCESSABLE_ENTITY,

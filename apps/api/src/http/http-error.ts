@@ -9,6 +9,7 @@ export enum HttpErrorCode {
   UnsupportedMediaType = 'UNSUPPORTED_MEDIA_TYPE',
   ValidationFailed = 'VALIDATION_FAILED',
   TooManyRequests = 'TOO_MANY_REQUESTS',
+  NotReady = 'SERVICE_NOT_READY',
   Internal = 'INTERNAL_ERROR',
 }
 
@@ -20,6 +21,7 @@ export const httpErrorMessages: MessageCatalogue<HttpErrorCode> = {
   [HttpErrorCode.UnsupportedMediaType]: '不支持的请求内容类型',
   [HttpErrorCode.ValidationFailed]: '请求参数有误，请按提示修改',
   [HttpErrorCode.TooManyRequests]: '请求过于频繁，请稍后再试',
+  [HttpErrorCode.NotReady]: '服务暂未就绪，请稍后再试',
   [HttpErrorCode.Internal]: '系统繁忙，请稍后再试',
 };
 

@@ -9,6 +9,7 @@ import {
   OrganizationDto,
   OrganizationPageDto,
 } from './organization.dto';
+import { NoQuery } from '../http/no-query.dto';
 
 @ApiTags('organizations')
 @Controller('api/organizations')
@@ -33,7 +34,7 @@ export class OrganizationsController {
   @Get(':code')
   @ApiOperation({ summary: '按编码查看一个组织机构' })
   @ApiOkResponse({ type: OrganizationDto })
-  async get(@Param() params: OrganizationCodeParams): Promise<OrganizationDto> {
+  async get(@Param() params: OrganizationCodeParams, @Query(NoQuery) _query: object): Promise<OrganizationDto> {
     return mapOrganization(await this.organizations.getByCode(params.code));
   }
 }
