@@ -47,7 +47,12 @@ export class OrganizationsRepository {
         ),
       );
     }
-    return query.orderBy('o.code', 'ASC').skip(filter.offset).take(filter.limit).getManyAndCount();
+    // offset/limit rather than skip/take: the only join is many-to-one, so rows cannot multiply,
+    // and TypeORM's skip/take would add a DISTINCT sub-query per page.
+    return Promise.all([
+      query.clone().orderBy('o.code', 'ASC').offset(filter.offset).limit(filter.limit).getMany(),
+      query.getCount(),
+    ]);
   }
 
   countActiveByLevel(manager: EntityManager = this.repository.manager): Promise<Record<OrganizationLevel, number>> {

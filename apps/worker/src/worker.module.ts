@@ -1,0 +1,28 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import { ConfigModule, type AppConfig } from '@zhengming/config';
+import { DatabaseModule } from '@zhengming/database';
+import { QueueModule } from '@zhengming/queue';
+import { schema } from '../../../db/schema';
+import { LOG_REDACT_PATHS } from '../../api/src/http/log-redaction';
+
+/**
+ * The worker process: BullMQ processors over the same libraries as the API, no HTTP layer. Job
+ * queues arrive with the contexts that need them (issuing, deliveries, statistics).
+ */
+@Module({})
+export class WorkerModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot({
+          pinoHttp: { level: config.log.level, redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' } },
+        }),
+        DatabaseModule.forRoot(schema),
+        QueueModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,96 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+
+/** One line of the benchmark table. `ratio` compares it with the baseline named in `baseline`. */
+export interface BenchFigure {
+  bench: string;
+  scenario: string;
+  unit: string;
+  median: number;
+  p95: number;
+  throughput?: number;
+  baseline?: string;
+  ratio?: number;
+  note?: string;
+}
+
+export interface Bench {
+  name: string;
+  run(): Promise<BenchFigure[]>;
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index];
+}
+
+/** HTTP load from this process against a server in another: every response time is kept, for exact percentiles. */
+export async function load(url: string, options: { connections: number; durationSeconds: number }) {
+  const times: number[] = [];
+  let non2xx = 0;
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
+      { url, connections: options.connections, duration: options.durationSeconds },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    );
+    instance.on('response', (_client, status, _bytes, responseTime) => {
+      if (status >= 200 && status < 300) times.push(responseTime);
+      else non2xx += 1;
+    });
+  });
+  times.sort((a, b) => a - b);
+  return {
+    medianMs: percentile(times, 50),
+    p95Ms: percentile(times, 95),
+    requestsPerSecond: result.requests.average,
+    non2xx: non2xx + result.errors + result.timeouts,
+  };
+}
+
+export async function startProcess(script: string, args: string[], env: Record<string, string>, readyUrl: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [script, ...args], {
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${script} exited with ${child.exitCode}`);
+    if (await fetch(readyUrl).then((r) => r.ok, () => false)) return child;
+    if (Date.now() > deadline) throw new Error(`${script} not ready`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+const round = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '' : Number(n.toFixed(2)).toString());
+
+export function printTable(figures: BenchFigure[]): void {
+  const rows = figures.map((f) => ({
+    bench: f.bench,
+    scenario: f.scenario,
+    median: `${round(f.median)} ${f.unit}`,
+    p95: `${round(f.p95)} ${f.unit}`,
+    'throughput/s': round(f.throughput),
+    'ratio to baseline': f.ratio === undefined ? '' : `${round(f.ratio)}× ${f.baseline ?? ''}`,
+    note: f.note ?? '',
+  }));
+  console.table(rows);
+}
+
+export async function writeResults(figures: BenchFigure[], dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  const payload = JSON.stringify({ at: new Date().toISOString(), node: process.version, figures }, null, 2);
+  await writeFile(file, payload);
+  await writeFile(join(dir, 'latest.json'), payload);
+  return file;
+}
