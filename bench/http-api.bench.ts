@@ -18,7 +18,8 @@ export const httpApiBench: Bench = {
     const db = await createTestDatabase('bench_http');
     const figures: BenchFigure[] = [];
     try {
-      const results: Record<string, { medianMs: number; p95Ms: number; requestsPerSecond: number; non2xx: number }> = {};
+      const results: Record<string, { medianMs: number; p95Ms: number; requestsPerSecond: number; non2xx: number }> =
+        {};
       for (const adapter of ['fastify', 'express']) {
         const port = await freePort();
         const server = await startProcess(
