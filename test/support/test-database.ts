@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { buildDataSourceOptions } from '@zhengming/database';
+import { schema } from '../../db/schema';
 
 /** The PostgreSQL server tests run against (CI and developer machines: the local one). */
 export const TEST_SERVER_URL = process.env.TEST_DATABASE_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -31,5 +34,23 @@ export async function createTestDatabase(label = 'test'): Promise<TestDatabase> 
     name,
     url: url.toString(),
     drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
+  };
+}
+
+/** A migrated data source on a fresh database, for integration specs. */
+export async function openMigratedDataSource(label: string) {
+  const db = await createTestDatabase(label);
+  const dataSource = await new DataSource(
+    buildDataSourceOptions(
+      { mode: 'server', url: db.url, poolSize: 4, migrateOnStart: true, seedOnStart: false },
+      schema,
+    ),
+  ).initialize();
+  return {
+    dataSource,
+    close: async () => {
+      await dataSource.destroy();
+      await db.drop();
+    },
   };
 }

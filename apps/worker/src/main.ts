@@ -3,21 +3,12 @@ import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { ConfigValidationError, loadConfig } from '@zhengming/config';
+import { loadConfigOrExit } from '@zhengming/config';
 import { RedisConnection } from '@zhengming/queue';
 import { WorkerModule } from './worker.module';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigValidationError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(78);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit();
   // Without Redis there is no queue to work from: the API then runs every job in-process from the
   // outbox, and the embedded database cannot be shared with a second process anyway.
   if (!config.redis.url || config.database.mode !== 'server') {

@@ -1,7 +1,5 @@
-import { DataSource } from 'typeorm';
-import { buildDataSourceOptions } from '@zhengming/database';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
-import { schema } from '../../../db/schema';
+import type { DataSource } from 'typeorm';
+import { openMigratedDataSource } from '../../../test/support/test-database';
 import { loadCertificateTypeDefinitions } from '../../../db/seed';
 import { CertificateTypesService } from './certificate-types.service';
 import { CertificateTypeVersionEntity } from './certificate-type.entity';
@@ -9,27 +7,18 @@ import { CertificateTypeErrorCode } from './certificate-type.exception';
 import type { CertificateTypeDefinition } from './certificate-type-definition';
 
 describe(CertificateTypesService.name, () => {
-  let db: TestDatabase;
   let dataSource: DataSource;
+  let close: () => Promise<void>;
   let sut: CertificateTypesService;
   let definitions: CertificateTypeDefinition[];
 
   beforeAll(async () => {
-    db = await createTestDatabase('types');
-    dataSource = await new DataSource(
-      buildDataSourceOptions(
-        { mode: 'server', url: db.url, poolSize: 4, migrateOnStart: true, seedOnStart: false },
-        schema,
-      ),
-    ).initialize();
+    ({ dataSource, close } = await openMigratedDataSource('types'));
     sut = new CertificateTypesService(dataSource);
     definitions = await loadCertificateTypeDefinitions();
     for (const d of definitions) await sut.publish(d);
   });
-  afterAll(async () => {
-    await dataSource?.destroy();
-    await db?.drop();
-  });
+  afterAll(() => close?.());
 
   it('lists the active version of each of the five types', async () => {
     const active = await sut.listActive();

@@ -91,3 +91,16 @@ function describeIssue(issue: z.core.$ZodIssue, received: string | undefined): s
   const shown = received === undefined || /:\/\//.test(received) ? '' : ` (got "${received}")`;
   return `${issue.message}${shown}`;
 }
+
+/** For entry points: the configuration, or the problems on stderr and exit code 78 (EX_CONFIG). */
+export function loadConfigOrExit(env: Record<string, string | undefined> = process.env): AppConfig {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigValidationError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(78);
+    }
+    throw error;
+  }
+}

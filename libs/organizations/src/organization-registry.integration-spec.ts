@@ -1,17 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DataSource } from 'typeorm';
-import { buildDataSourceOptions } from '@zhengming/database';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
-import { schema } from '../../../db/schema';
+import type { DataSource } from 'typeorm';
+import { openMigratedDataSource } from '../../../test/support/test-database';
 import { seedReferenceData } from '../../../db/seed';
 import { OrganizationRegistryService } from './organization-registry.service';
 import { OrganizationEntity } from './organization.entity';
 import { OrganizationErrorCode, OrganizationException } from './organization.exception';
 
 describe(OrganizationRegistryService.name, () => {
-  let db: TestDatabase;
   let dataSource: DataSource;
+  let close: () => Promise<void>;
   let sut: OrganizationRegistryService;
   let syntheticCsv: string;
 
@@ -19,21 +17,12 @@ describe(OrganizationRegistryService.name, () => {
     dataSource.query(`SELECT code, name, kind, parent_id, active, updated_at FROM organizations ORDER BY code`);
 
   beforeAll(async () => {
-    db = await createTestDatabase('registry');
-    dataSource = await new DataSource(
-      buildDataSourceOptions(
-        { mode: 'server', url: db.url, poolSize: 4, migrateOnStart: true, seedOnStart: false },
-        schema,
-      ),
-    ).initialize();
+    ({ dataSource, close } = await openMigratedDataSource('registry'));
     await seedReferenceData(dataSource);
     sut = new OrganizationRegistryService(dataSource);
     syntheticCsv = await readFile(join(__dirname, '../../../db/seeds/committees.synthetic.csv'), 'utf8');
   });
-  afterAll(async () => {
-    await dataSource?.destroy();
-    await db?.drop();
-  });
+  afterAll(() => close?.());
 
   it('rejects a registry with one bad row as a whole, with its line number, and changes nothing', async () => {
     const before = await snapshot();
