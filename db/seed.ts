@@ -26,10 +26,15 @@ export async function loadCertificateTypeDefinitions(
  * committee list only while no committee exists (a real registry import replaces it), and the
  * certificate types, each published as a new version only when its definition changed.
  */
+/** The district and its 13 towns: fixed reference data that a registry import hangs committees on. */
+export async function ensureDistrictTree(dataSource: DataSource): Promise<void> {
+  const tree = JSON.parse(await readFile(join(SEEDS_DIR, 'district.json'), 'utf8')) as DistrictTree;
+  await new OrganizationRegistryService(dataSource).ensureDistrict(tree);
+}
+
 export async function seedReferenceData(dataSource: DataSource): Promise<SeedReport> {
   const registry = new OrganizationRegistryService(dataSource);
-  const tree = JSON.parse(await readFile(join(SEEDS_DIR, 'district.json'), 'utf8')) as DistrictTree;
-  await registry.ensureDistrict(tree);
+  await ensureDistrictTree(dataSource);
   let committeesImported: number | null = null;
   if (!(await registry.hasCommittees())) {
     const csv = await readFile(join(SEEDS_DIR, 'committees.synthetic.csv'), 'utf8');

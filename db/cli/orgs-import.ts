@@ -6,6 +6,7 @@ import {
   type RegistryProblem,
 } from '@zhengming/organizations';
 import { runWithDataSource } from './with-data-source';
+import { ensureDistrictTree } from '../seed';
 
 const MAX_FILE_BYTES = 5 * 1024 * 1024;
 
@@ -28,6 +29,7 @@ void runWithDataSource(async (dataSource) => {
     process.stderr.write(`文件过大 file too large: ${info.size} bytes (max ${MAX_FILE_BYTES})\n`);
     return 2;
   }
+  await ensureDistrictTree(dataSource);
   try {
     const summary = await new OrganizationRegistryService(dataSource).importCommittees(await readFile(file, 'utf8'));
     process.stdout.write(
