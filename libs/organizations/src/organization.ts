@@ -26,9 +26,7 @@ export const CODE_LENGTH_OF_LEVEL: Readonly<Record<OrganizationLevel, number>> =
   committee: 12,
 };
 
-export function isOrganizationCode(value: string): boolean {
-  return /^\d{6}(\d{3}){0,2}$/.test(value);
-}
+export const ORGANIZATION_CODE_PATTERN = /^\d{6}(\d{3}){0,2}$/;
 
 /** What the API filter `kind` accepts: a level (district, town, committee) or an exact kind. */
 export const ORGANIZATION_FILTERS = [

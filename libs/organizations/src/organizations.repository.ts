@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Brackets, Repository, type EntityManager } from 'typeorm';
+import { Brackets, Repository } from 'typeorm';
 import { OrganizationEntity } from './organization.entity';
 import type { OrganizationKind, OrganizationLevel } from './organization';
 
@@ -53,25 +53,5 @@ export class OrganizationsRepository {
       query.clone().orderBy('o.code', 'ASC').offset(filter.offset).limit(filter.limit).getMany(),
       query.getCount(),
     ]);
-  }
-
-  countActiveByLevel(manager: EntityManager = this.repository.manager): Promise<Record<OrganizationLevel, number>> {
-    return manager
-      .getRepository(OrganizationEntity)
-      .createQueryBuilder('o')
-      .select('o.level', 'level')
-      .addSelect('COUNT(*)::int', 'count')
-      .where('o.active = true')
-      .groupBy('o.level')
-      .getRawMany<{ level: OrganizationLevel; count: number }>()
-      .then((rows) => {
-        const counts: Record<OrganizationLevel, number> = {
-          district: 0,
-          town: 0,
-          committee: 0,
-        };
-        for (const row of rows) counts[row.level] = row.count;
-        return counts;
-      });
   }
 }

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import {
+  ORGANIZATION_CODE_PATTERN,
   ORGANIZATION_FILTERS,
   ORGANIZATION_KINDS,
   ORGANIZATION_LEVELS,
@@ -12,15 +13,13 @@ import {
   type OrganizationPage,
 } from '@zhengming/organizations';
 
-const CODE_PATTERN = /^\d{6}(\d{3}){0,2}$/;
-
 export class ListOrganizationsQuery {
   @ApiPropertyOptional({
     description: '上级组织编码（区 6 位、镇街 9 位）',
     example: '440118001',
   })
   @IsOptional()
-  @Matches(CODE_PATTERN, {
+  @Matches(ORGANIZATION_CODE_PATTERN, {
     message: 'parent must be an organization code of 6, 9 or 12 digits',
   })
   parent?: string;
@@ -58,7 +57,7 @@ export class ListOrganizationsQuery {
 
 export class OrganizationCodeParams {
   @ApiProperty({ example: '440118001001' })
-  @Matches(CODE_PATTERN, {
+  @Matches(ORGANIZATION_CODE_PATTERN, {
     message: 'code must be an organization code of 6, 9 or 12 digits',
   })
   code!: string;
