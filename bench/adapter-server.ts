@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { ExpressAdapter } from '@nestjs/platform-express';
-import { loadConfig } from '@zhengming/config';
+import { loadRuntimeConfig } from '@zhengming/config';
 import { AppModule } from '../apps/api/src/app.module';
 import { ApiExceptionFilter } from '../apps/api/src/http/api-exception.filter';
 import { createValidationPipe } from '../apps/api/src/http/validation.pipe';
@@ -13,7 +13,7 @@ import { createValidationPipe } from '../apps/api/src/http/validation.pipe';
  */
 async function main(): Promise<void> {
   const [adapterName] = process.argv.slice(2);
-  const config = loadConfig();
+  const config = loadRuntimeConfig();
   const adapter = adapterName === 'express' ? new ExpressAdapter() : new FastifyAdapter();
   const app = await NestFactory.create(AppModule.forRoot(config), adapter, { logger: false });
   app.useGlobalFilters(new ApiExceptionFilter());

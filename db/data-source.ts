@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { loadConfig } from '@zhengming/config';
+import { loadRuntimeConfig } from '@zhengming/config';
 import { buildDataSourceOptions } from '@zhengming/database';
 import { schema } from './schema';
 
@@ -8,7 +8,7 @@ import { schema } from './schema';
  * The data source for the TypeORM CLI (`typeorm migration:show -d dist/db/data-source.js`). It needs
  * a server: DATABASE_URL must be set. The embedded database is migrated by the application itself.
  */
-const config = loadConfig();
+const config = loadRuntimeConfig();
 if (config.database.mode !== 'server') {
   throw new Error('DATABASE_URL must be set to use the TypeORM CLI');
 }

@@ -5,6 +5,7 @@ import { CertificateTypeEntity } from '@zhengming/certificate-types';
 import { createTestDatabase, type TestDatabase } from '../test/support/test-database';
 import { schema } from './schema';
 import { seedReferenceData } from './seed';
+import { testCipher } from '../test/support/test-secrets';
 
 async function counts(ds: DataSource) {
   const orgs = ds.getRepository(OrganizationEntity);
@@ -40,11 +41,11 @@ describe('migrations and seed', () => {
     });
 
     it('seeds exactly 1 district, 13 towns, 366 committees and 5 certificate types, once', async () => {
-      const first = await seedReferenceData(sut);
+      const first = await seedReferenceData(sut, testCipher());
       expect(first.committeesImported).toBe(366);
       expect(await counts(sut)).toEqual({ district: 1, towns: 13, committees: 366, types: 5 });
 
-      const second = await seedReferenceData(sut);
+      const second = await seedReferenceData(sut, testCipher());
       expect(second.committeesImported).toBeNull();
       expect(Object.values(second.types)).toEqual(Array(5).fill('unchanged'));
       expect(await counts(sut)).toEqual({ district: 1, towns: 13, committees: 366, types: 5 });
@@ -82,7 +83,7 @@ describe('migrations and seed', () => {
     });
 
     it('seeds the same reference data', async () => {
-      await seedReferenceData(sut);
+      await seedReferenceData(sut, testCipher());
       expect(await counts(sut)).toEqual({ district: 1, towns: 13, committees: 366, types: 5 });
     }, 60_000);
 

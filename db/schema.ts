@@ -1,10 +1,30 @@
 import { OrganizationEntity } from '@zhengming/organizations';
 import { CertificateTypeEntity, CertificateTypeVersionEntity } from '@zhengming/certificate-types';
+import { AuditEventEntity } from '@zhengming/audit';
+import {
+  LoginRequestEntity,
+  PersonEntity,
+  SessionEntity,
+  StaffRoleEntity,
+  VerifierApiKeyEntity,
+  VerifierInstitutionEntity,
+} from '@zhengming/identity';
 import type { SchemaParts } from '@zhengming/database';
 import { migrations } from './migrations';
 
 /** Every entity and migration of the system: the API, the worker, the CLI and the tests share it. */
 export const schema: SchemaParts = {
-  entities: [OrganizationEntity, CertificateTypeEntity, CertificateTypeVersionEntity],
+  entities: [
+    OrganizationEntity,
+    CertificateTypeEntity,
+    CertificateTypeVersionEntity,
+    AuditEventEntity,
+    PersonEntity,
+    StaffRoleEntity,
+    SessionEntity,
+    LoginRequestEntity,
+    VerifierInstitutionEntity,
+    VerifierApiKeyEntity,
+  ],
   migrations,
 };

@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { OrganizationRegistryService, type DistrictTree } from '@zhengming/organizations';
 import { CertificateTypesService, type CertificateTypeDefinition } from '@zhengming/certificate-types';
+import { AuditLog } from '@zhengming/audit';
+import { PeopleService, StaffRoleEntity, StaffService, type StaffGrantInput } from '@zhengming/identity';
+import type { PiiCipher } from '@zhengming/pii';
 
 /** The seed files live beside the sources; the build copies them next to the compiled code. */
 export const SEEDS_DIR = join(__dirname, 'seeds');
@@ -10,6 +13,28 @@ export const SEEDS_DIR = join(__dirname, 'seeds');
 export interface SeedReport {
   committeesImported: number | null;
   types: Record<string, string>;
+  staffGranted: number | null;
+}
+
+export interface StaffSeed {
+  staff: (StaffGrantInput & { username: string })[];
+}
+
+export async function loadStaffSeed(): Promise<StaffSeed> {
+  return JSON.parse(await readFile(join(SEEDS_DIR, 'staff.synthetic.json'), 'utf8')) as StaffSeed;
+}
+
+/**
+ * The synthetic staff (clerk-a, approver-a, clerk-b, approver-b, supervisor-a, admin), registered by
+ * name and ID number only while nobody holds a staff role: after that the district admin manages
+ * staff, and a revoked seeded role stays revoked across restarts.
+ */
+export async function seedStaff(dataSource: DataSource, cipher: PiiCipher): Promise<number | null> {
+  if (await dataSource.getRepository(StaffRoleEntity).exists()) return null;
+  const staff = new StaffService(dataSource, new PeopleService(dataSource, cipher), new AuditLog(dataSource));
+  const { staff: grants } = await loadStaffSeed();
+  for (const { username: _username, ...grant } of grants) await staff.grant(grant, null);
+  return grants.length;
 }
 
 export async function loadCertificateTypeDefinitions(
@@ -32,7 +57,7 @@ export async function ensureDistrictTree(dataSource: DataSource): Promise<void> 
   await new OrganizationRegistryService(dataSource).ensureDistrict(tree);
 }
 
-export async function seedReferenceData(dataSource: DataSource): Promise<SeedReport> {
+export async function seedReferenceData(dataSource: DataSource, cipher: PiiCipher): Promise<SeedReport> {
   const registry = new OrganizationRegistryService(dataSource);
   await ensureDistrictTree(dataSource);
   let committeesImported: number | null = null;
@@ -45,5 +70,5 @@ export async function seedReferenceData(dataSource: DataSource): Promise<SeedRep
   for (const definition of await loadCertificateTypeDefinitions()) {
     outcomes[definition.code] = (await types.publish(definition)).outcome;
   }
-  return { committeesImported, types: outcomes };
+  return { committeesImported, types: outcomes, staffGranted: await seedStaff(dataSource, cipher) };
 }

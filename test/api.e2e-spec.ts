@@ -1,5 +1,6 @@
-import { request, startApi, type RunningApi } from './support/test-app';
+import { request, type RunningApi } from './support/test-app';
 import { createTestDatabase, TEST_REDIS_URL, type TestDatabase } from './support/test-database';
+import { startSystem, type RunningSystem } from './support/test-system';
 
 interface OpenApiDocument {
   paths: Record<string, Record<string, { parameters?: { name: string; in: string }[] }>>;
@@ -7,16 +8,18 @@ interface OpenApiDocument {
 
 describe('API over HTTP (real PostgreSQL and Redis)', () => {
   let db: TestDatabase;
+  let system: RunningSystem;
   let api: RunningApi;
   const get = (_: unknown, path: string, init?: RequestInit) => request(api.baseUrl, path, init);
   const app = null;
 
   beforeAll(async () => {
     db = await createTestDatabase('api');
-    api = await startApi({ DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, HTTP_BODY_LIMIT_BYTES: '4096' });
+    system = await startSystem({ DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, HTTP_BODY_LIMIT_BYTES: '4096' });
+    api = system.api;
   }, 90_000);
   afterAll(async () => {
-    await api?.stop();
+    await system?.stop();
     await db?.drop();
   });
 
@@ -119,11 +122,26 @@ describe('API over HTTP (real PostgreSQL and Redis)', () => {
         Object.keys(methods).map((method) => ({ path, method })),
       );
       expect(routes.length).toBeGreaterThanOrEqual(6);
+      // Signed in as the district admin, and as a verifier on verifier routes, so that every route gets
+      // past authorization and its input validation is what answers.
+      const admin = { authorization: `Bearer ${await system.token('admin')}` };
+      const institution = await get(app, '/api/verifier-institutions', {
+        method: 'POST',
+        headers: { ...admin, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: '测试银行', sector: 'bank' }),
+      });
+      const key = await get(app, `/api/verifier-institutions/${(institution.body as { id: string }).id}/api-keys`, {
+        method: 'POST',
+        headers: { ...admin, 'content-type': 'application/json' },
+        body: JSON.stringify({ label: '测试' }),
+      });
+      const verifier = { 'x-api-key': (key.body as { key: string }).key };
       for (const { path, method } of routes) {
         if (path === '/health/ready') continue;
+        const headers = path.startsWith('/api/verifier/') ? verifier : admin;
         const withParams = path.replace(/\{[^}]+\}/g, 'Bad%20Value%27%3B--');
         if (withParams !== path) {
-          const answer = await get(app, withParams, { method: method.toUpperCase() });
+          const answer = await get(app, withParams, { method: method.toUpperCase(), headers });
           expect({ route: path, status: answer.status < 500 && answer.status >= 400 }).toEqual({
             route: path,
             status: true,
@@ -131,7 +149,7 @@ describe('API over HTTP (real PostgreSQL and Redis)', () => {
           expect(answer.body).toMatchObject({ code: expect.stringMatching(/^[A-Z_]+$/) });
         }
         const bogusQuery = path.replace(/\{[^}]+\}/g, 'x') + '?bogus=1&page=-3&pageSize=abc&kind[]=x';
-        const answer = await get(app, bogusQuery, { method: method.toUpperCase() });
+        const answer = await get(app, bogusQuery, { method: method.toUpperCase(), headers });
         // /health and the docs take no parameters and ignore a query string; every API route refuses it.
         if (path.startsWith('/api/')) {
           expect({ route: path, status: answer.status, code: (answer.body as { code: string }).code }).toEqual({

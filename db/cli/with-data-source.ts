@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { loadConfig, ConfigValidationError, type AppConfig } from '@zhengming/config';
+import { loadRuntimeConfig, ConfigValidationError, type AppConfig } from '@zhengming/config';
 import { buildDataSourceOptions, EmbeddedPostgres } from '@zhengming/database';
 import { schema } from '../schema';
 
@@ -15,7 +15,7 @@ export async function runWithDataSource(
   let dataSource: DataSource | undefined;
   let exitCode = 0;
   try {
-    const config = loadConfig();
+    const config = loadRuntimeConfig();
     if (config.database.mode === 'embedded') embedded = await EmbeddedPostgres.start(config.database.dataDir);
     dataSource = new DataSource({
       ...buildDataSourceOptions(config.database, schema, embedded?.url),

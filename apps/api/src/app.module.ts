@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { Module, RequestMethod, type DynamicModule } from '@nestjs/common';
+import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import { ConfigModule, type AppConfig } from '@zhengming/config';
@@ -7,6 +8,9 @@ import { DatabaseModule } from '@zhengming/database';
 import { QueueModule } from '@zhengming/queue';
 import { OrganizationsModule } from '@zhengming/organizations';
 import { CertificateTypesModule } from '@zhengming/certificate-types';
+import { AuditModule } from '@zhengming/audit';
+import { IdentityModule } from '@zhengming/identity';
+import { PiiModule } from '@zhengming/pii';
 import { schema } from '../../../db/schema';
 import { HealthController } from './health/health.controller';
 import { MetricsController } from './metrics/metrics.controller';
@@ -14,6 +18,16 @@ import { MetricsService } from './metrics/metrics.service';
 import { OrganizationsController } from './organizations/organizations.controller';
 import { CertificateTypesController } from './certificate-types/certificate-types.controller';
 import { ReferenceDataSeeder } from './reference-data.seeder';
+import { AccessGuard } from './auth/access.guard';
+import { AccessInventory } from './auth/access-inventory';
+import { AuditController } from './auth/audit.controller';
+import { AuthController } from './auth/auth.controller';
+import { LoginService } from './auth/login.service';
+import { MeController } from './auth/me.controller';
+import { OidcRelyingParty } from './auth/oidc-relying-party';
+import { RateLimits } from './auth/rate-limits';
+import { StaffController } from './auth/staff.controller';
+import { VerifiersController } from './auth/verifiers.controller';
 import { LOG_REDACT_PATHS } from './http/log-redaction';
 import { requestIdOf } from './http/request-id';
 
@@ -49,11 +63,33 @@ export class AppModule {
         DatabaseModule.forRoot(schema),
         QueueModule,
         TerminusModule.forRoot({ errorLogStyle: 'json' }),
+        DiscoveryModule,
+        PiiModule,
+        AuditModule,
         OrganizationsModule,
         CertificateTypesModule,
+        IdentityModule,
       ],
-      controllers: [HealthController, MetricsController, OrganizationsController, CertificateTypesController],
-      providers: [MetricsService, ReferenceDataSeeder],
+      controllers: [
+        HealthController,
+        MetricsController,
+        OrganizationsController,
+        CertificateTypesController,
+        AuthController,
+        MeController,
+        StaffController,
+        VerifiersController,
+        AuditController,
+      ],
+      providers: [
+        MetricsService,
+        ReferenceDataSeeder,
+        RateLimits,
+        OidcRelyingParty,
+        LoginService,
+        AccessInventory,
+        { provide: APP_GUARD, useClass: AccessGuard },
+      ],
     };
   }
 }

@@ -9,6 +9,8 @@ import { ApiExceptionFilter } from './http/api-exception.filter';
 import { createValidationPipe } from './http/validation.pipe';
 import { MetricsService } from './metrics/metrics.service';
 import { REQUEST_ID_HEADER, requestIdOf } from './http/request-id';
+import { serveWebApp } from './web/web-app';
+import fastifyCookie from '@fastify/cookie';
 
 /** Builds the HTTP application: the entry point and the tests boot exactly the same thing. */
 export async function createApiApplication(config: AppConfig): Promise<NestFastifyApplication> {
@@ -17,6 +19,7 @@ export async function createApiApplication(config: AppConfig): Promise<NestFasti
     genReqId: requestIdOf,
     requestIdHeader: false,
     routerOptions: { maxParamLength: 200 },
+    trustProxy: config.http.trustProxy,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     bufferLogs: true,
@@ -26,6 +29,8 @@ export async function createApiApplication(config: AppConfig): Promise<NestFasti
   app.useGlobalFilters(new ApiExceptionFilter());
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
+  await app.register(fastifyCookie);
+  await serveWebApp(app);
 
   const metrics = app.get(MetricsService);
   const fastify = app.getHttpAdapter().getInstance();

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { DATABASE_CONFIG, type DatabaseConfig } from '@zhengming/config';
+import { PiiCipher } from '@zhengming/pii';
 import { seedReferenceData } from '../../../db/seed';
 
 /** On a first start the district's reference data is seeded, so a bare machine has a usable system. */
@@ -12,11 +13,12 @@ export class ReferenceDataSeeder implements OnApplicationBootstrap {
   constructor(
     @Inject(DATABASE_CONFIG) private readonly config: DatabaseConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly cipher: PiiCipher,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.seedOnStart) return;
-    const report = await seedReferenceData(this.dataSource);
+    const report = await seedReferenceData(this.dataSource, this.cipher);
     this.logger.log({ report }, 'reference data seeded');
   }
 }

@@ -1,7 +1,19 @@
-import { ConfigValidationError, loadConfig } from './app-config';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigValidationError, loadConfig as loadWith } from './app-config';
+import { withDevelopmentSecrets } from './development-secrets';
 
-describe(loadConfig.name, () => {
-  it('starts on embedded defaults when nothing is configured', () => {
+const secrets = {
+  PII_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+  PII_HASH_KEY: randomBytes(32).toString('base64'),
+  OIDC_CLIENT_SECRET: 'a-client-secret-of-some-length',
+};
+const loadConfig = (env: Record<string, string | undefined>) => loadWith({ ...secrets, ...env });
+
+describe(loadWith.name, () => {
+  it('starts on embedded defaults when nothing but the secrets is configured', () => {
     const sut = loadConfig({});
     expect(sut.http.port).toBe(3000);
     expect(sut.http.publicBaseUrl).toBe('http://localhost:3000');
@@ -55,5 +67,46 @@ describe(loadConfig.name, () => {
 
   it('refuses a port outside 1..65535', () => {
     expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT/);
+  });
+
+  it('requires the secrets and names the missing ones', () => {
+    expect(() => loadWith({})).toThrow(/PII_ENCRYPTION_KEYS[\s\S]*PII_HASH_KEY[\s\S]*OIDC_CLIENT_SECRET/);
+  });
+
+  it('reads a rotated keyring and encrypts under the first key unless told otherwise', () => {
+    const k2 = randomBytes(32).toString('base64');
+    const env = { PII_ENCRYPTION_KEYS: `new:${k2},${secrets.PII_ENCRYPTION_KEYS}` };
+    expect(loadConfig(env).pii.activeKeyId).toBe('new');
+    expect([...loadConfig(env).pii.encryptionKeys.keys()]).toEqual(['new', 'k1']);
+    expect(loadConfig({ ...env, PII_ACTIVE_KEY_ID: 'k1' }).pii.activeKeyId).toBe('k1');
+    expect(() => loadConfig({ ...env, PII_ACTIVE_KEY_ID: 'gone' })).toThrow(/PII_ACTIVE_KEY_ID/);
+    expect(() => loadConfig({ PII_ENCRYPTION_KEYS: 'k1:dG9vLXNob3J0' })).toThrow(/PII_ENCRYPTION_KEYS/);
+  });
+
+  it('derives the OIDC callback from the public address', () => {
+    const sut = loadConfig({ PUBLIC_BASE_URL: 'https://zm.example.gov.cn/' });
+    expect(sut.auth.oidc.redirectUri).toBe('https://zm.example.gov.cn/api/auth/callback');
+    expect(sut.auth.secureCookies).toBe(true);
+    expect(loadConfig({}).auth.secureCookies).toBe(false);
+  });
+});
+
+describe(withDevelopmentSecrets.name, () => {
+  it('generates the secrets once into a private file in embedded mode and reuses them', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'zm-secrets-')), 'dev-secrets.json');
+    const first = withDevelopmentSecrets({ DEV_SECRETS_FILE: file });
+    const second = withDevelopmentSecrets({ DEV_SECRETS_FILE: file });
+    expect(second).toEqual(first);
+    expect(loadWith(first).pii.encryptionKeys.size).toBe(1);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(file, 'utf8')).PII_HASH_KEY).toBe(first.PII_HASH_KEY);
+  });
+
+  it('keeps secrets given in the environment and generates nothing with a server database', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'zm-secrets-')), 'dev-secrets.json');
+    expect(withDevelopmentSecrets({ DEV_SECRETS_FILE: file, ...secrets }).PII_HASH_KEY).toBe(secrets.PII_HASH_KEY);
+    const server = { DATABASE_URL: 'postgres://db/x', DEV_SECRETS_FILE: file };
+    expect(withDevelopmentSecrets(server)).toEqual(server);
+    expect(() => loadWith(withDevelopmentSecrets(server))).toThrow(/PII_HASH_KEY/);
   });
 });

@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { environmentSchema, type Environment } from './config.schema';
+import { withDevelopmentSecrets } from './development-secrets';
 
 export interface HttpConfig {
   port: number;
   host: string;
   bodyLimitBytes: number;
   publicBaseUrl: string;
+  trustProxy: boolean;
 }
 
 export type DatabaseConfig =
@@ -32,11 +34,29 @@ export interface LogConfig {
   pretty: boolean;
 }
 
+export interface PiiConfig {
+  encryptionKeys: ReadonlyMap<string, Buffer>;
+  activeKeyId: string;
+  hashKey: Buffer;
+}
+
+export interface AuthConfig {
+  oidc: { issuer: string; clientId: string; clientSecret: string; redirectUri: string; scopes: string };
+  accessTtlSeconds: number;
+  refreshTtlSeconds: number;
+  /** Cookies get the Secure flag when the public address is https. */
+  secureCookies: boolean;
+  maxFailures: number;
+  failureWindowSeconds: number;
+}
+
 export interface AppConfig {
   http: HttpConfig;
   database: DatabaseConfig;
   redis: RedisConfig;
   log: LogConfig;
+  pii: PiiConfig;
+  auth: AuthConfig;
 }
 
 /** Raised at boot when the environment is wrong; its message names every offending variable. */
@@ -60,12 +80,26 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   const e = parsed.data;
+  const publicBaseUrl = (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  const encryptionKeys = new Map(
+    e.PII_ENCRYPTION_KEYS.split(',').map((entry) => {
+      const [id, key] = entry.trim().split(':');
+      return [id, Buffer.from(key, 'base64')] as const;
+    }),
+  );
+  const activeKeyId = e.PII_ACTIVE_KEY_ID ?? encryptionKeys.keys().next().value!;
+  if (!encryptionKeys.has(activeKeyId)) {
+    throw new ConfigValidationError([
+      { variable: 'PII_ACTIVE_KEY_ID', message: 'must name a key of PII_ENCRYPTION_KEYS' },
+    ]);
+  }
   return {
     http: {
       port: e.PORT,
       host: e.HOST,
       bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES,
-      publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+      publicBaseUrl,
+      trustProxy: e.TRUST_PROXY,
     },
     database: e.DATABASE_URL
       ? {
@@ -83,6 +117,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         },
     redis: { url: e.REDIS_URL },
     log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY },
+    pii: { encryptionKeys, activeKeyId, hashKey: Buffer.from(e.PII_HASH_KEY, 'base64') },
+    auth: {
+      oidc: {
+        issuer: (e.OIDC_ISSUER ?? `http://localhost:${e.IDP_SIM_PORT}`).replace(/\/+$/, ''),
+        clientId: e.OIDC_CLIENT_ID,
+        clientSecret: e.OIDC_CLIENT_SECRET,
+        redirectUri: e.OIDC_REDIRECT_URI ?? `${publicBaseUrl}/api/auth/callback`,
+        scopes: e.OIDC_SCOPES,
+      },
+      accessTtlSeconds: e.SESSION_ACCESS_TTL_SECONDS,
+      refreshTtlSeconds: e.SESSION_REFRESH_TTL_SECONDS,
+      secureCookies: publicBaseUrl.startsWith('https:'),
+      maxFailures: e.AUTH_MAX_FAILURES,
+      failureWindowSeconds: e.AUTH_FAILURE_WINDOW_SECONDS,
+    },
   };
 }
 
@@ -95,7 +144,7 @@ function describeIssue(issue: z.core.$ZodIssue, received: string | undefined): s
 /** For entry points: the configuration, or the problems on stderr and exit code 78 (EX_CONFIG). */
 export function loadConfigOrExit(env: Record<string, string | undefined> = process.env): AppConfig {
   try {
-    return loadConfig(env);
+    return loadRuntimeConfig(env);
   } catch (error) {
     if (error instanceof ConfigValidationError) {
       process.stderr.write(`${error.message}\n`);
@@ -103,4 +152,9 @@ export function loadConfigOrExit(env: Record<string, string | undefined> = proce
     }
     throw error;
   }
+}
+
+/** What entry points use: the environment, completed with development secrets when running embedded. */
+export function loadRuntimeConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  return loadConfig(withDevelopmentSecrets(env));
 }

@@ -1,17 +1,19 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
-import { loadConfig, type AppConfig } from './app-config';
+import { loadRuntimeConfig, type AppConfig } from './app-config';
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
 export const HTTP_CONFIG = Symbol('HTTP_CONFIG');
 export const DATABASE_CONFIG = Symbol('DATABASE_CONFIG');
 export const REDIS_CONFIG = Symbol('REDIS_CONFIG');
 export const LOG_CONFIG = Symbol('LOG_CONFIG');
+export const PII_CONFIG = Symbol('PII_CONFIG');
+export const AUTH_CONFIG = Symbol('AUTH_CONFIG');
 
 /** Provides the validated configuration, one injection token per namespace. */
 @Global()
 @Module({})
 export class ConfigModule {
-  static forRoot(config: AppConfig = loadConfig()): DynamicModule {
+  static forRoot(config: AppConfig = loadRuntimeConfig()): DynamicModule {
     return {
       module: ConfigModule,
       providers: [
@@ -20,8 +22,10 @@ export class ConfigModule {
         { provide: DATABASE_CONFIG, useValue: config.database },
         { provide: REDIS_CONFIG, useValue: config.redis },
         { provide: LOG_CONFIG, useValue: config.log },
+        { provide: PII_CONFIG, useValue: config.pii },
+        { provide: AUTH_CONFIG, useValue: config.auth },
       ],
-      exports: [APP_CONFIG, HTTP_CONFIG, DATABASE_CONFIG, REDIS_CONFIG, LOG_CONFIG],
+      exports: [APP_CONFIG, HTTP_CONFIG, DATABASE_CONFIG, REDIS_CONFIG, LOG_CONFIG, PII_CONFIG, AUTH_CONFIG],
     };
   }
 }

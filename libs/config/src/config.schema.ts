@@ -23,6 +23,8 @@ export const httpConfigSchema = z.object({
     .max(50 * 1024 * 1024)
     .default(1024 * 1024),
   PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Behind a reverse proxy: take the client address from X-Forwarded-For (rate limits key on it). */
+  TRUST_PROXY: bool.default(false),
 });
 
 export const databaseConfigSchema = z.object({
@@ -46,9 +48,56 @@ export const logConfigSchema = z.object({
   LOG_PRETTY: bool.default(false),
 });
 
+const base64Key = (minBytes: number) =>
+  z
+    .string()
+    .refine((value) => /^[A-Za-z0-9+/_-]+={0,2}$/.test(value) && Buffer.from(value, 'base64').length >= minBytes, {
+      message: `must be base64 of at least ${minBytes} random bytes`,
+    });
+
+/** `id:base64key[,id:base64key…]`; each key 32 bytes. Older keys stay listed until no row uses them. */
+const keyring = z.string().refine(
+  (value) =>
+    value.split(',').every((entry) => {
+      const [id, key, ...rest] = entry.trim().split(':');
+      return (
+        rest.length === 0 && /^[A-Za-z0-9_-]{1,32}$/.test(id ?? '') && Buffer.from(key ?? '', 'base64').length === 32
+      );
+    }),
+  { message: 'must be a comma-separated list of keyId:base64(32 bytes)' },
+);
+
+export const piiConfigSchema = z.object({
+  PII_ENCRYPTION_KEYS: keyring,
+  /** Key id new values are encrypted under; defaults to the first listed key. */
+  PII_ACTIVE_KEY_ID: z.string().optional(),
+  PII_HASH_KEY: base64Key(32),
+});
+
+const seconds = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+export const authConfigSchema = z.object({
+  /** The identity platform; by default the simulator that `npm start` runs beside the API. */
+  OIDC_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
+  /** Port of that simulator (`apps/idp-sim`); the default OIDC_ISSUER is http://localhost:<this port>. */
+  IDP_SIM_PORT: port.default(3001),
+  OIDC_CLIENT_ID: z.string().min(1).default('zhengming'),
+  OIDC_CLIENT_SECRET: z.string().min(16),
+  /** Defaults to PUBLIC_BASE_URL + /api/auth/callback. */
+  OIDC_REDIRECT_URI: z.url({ protocol: /^https?$/ }).optional(),
+  OIDC_SCOPES: z.string().default('openid profile phone real_name'),
+  SESSION_ACCESS_TTL_SECONDS: seconds(30, 3600).default(900),
+  SESSION_REFRESH_TTL_SECONDS: seconds(300, 90 * 24 * 3600).default(7 * 24 * 3600),
+  /** Failed sign-ins and bad tokens tolerated per client address and window before 429. */
+  AUTH_MAX_FAILURES: z.coerce.number().int().min(1).max(10000).default(20),
+  AUTH_FAILURE_WINDOW_SECONDS: seconds(1, 24 * 3600).default(300),
+});
+
 export const environmentSchema = httpConfigSchema
   .extend(databaseConfigSchema.shape)
   .extend(redisConfigSchema.shape)
-  .extend(logConfigSchema.shape);
+  .extend(logConfigSchema.shape)
+  .extend(piiConfigSchema.shape)
+  .extend(authConfigSchema.shape);
 
 export type Environment = z.infer<typeof environmentSchema>;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { openMigratedDataSource } from '../../../test/support/test-database';
 import { seedReferenceData } from '../../../db/seed';
+import { testCipher } from '../../../test/support/test-secrets';
 import { OrganizationRegistryService } from './organization-registry.service';
 import { OrganizationEntity } from './organization.entity';
 import { OrganizationErrorCode, OrganizationException } from './organization.exception';
@@ -18,7 +19,7 @@ describe(OrganizationRegistryService.name, () => {
 
   beforeAll(async () => {
     ({ dataSource, close } = await openMigratedDataSource('registry'));
-    await seedReferenceData(dataSource);
+    await seedReferenceData(dataSource, testCipher());
     sut = new OrganizationRegistryService(dataSource);
     syntheticCsv = await readFile(join(__dirname, '../../../db/seeds/committees.synthetic.csv'), 'utf8');
   });

@@ -1,3 +1,4 @@
+import { Access } from '../auth/access';
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CertificateTypesService } from '@zhengming/certificate-types';
@@ -10,6 +11,7 @@ import {
 import { NoQuery } from '../http/no-query.dto';
 
 @ApiTags('certificate-types')
+@Access.public()
 @Controller('api/certificate-types')
 export class CertificateTypesController {
   constructor(private readonly types: CertificateTypesService) {}

@@ -1,3 +1,4 @@
+import { Access } from '../auth/access';
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
@@ -13,6 +14,7 @@ import { RedisConnection } from '@zhengming/queue';
 import { DatabaseLifecycle } from '@zhengming/database';
 
 @ApiTags('health')
+@Access.public()
 @Controller('health')
 export class HealthController {
   constructor(

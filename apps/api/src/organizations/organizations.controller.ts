@@ -1,3 +1,4 @@
+import { Access } from '../auth/access';
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { OrganizationsService } from '@zhengming/organizations';
@@ -12,6 +13,7 @@ import {
 import { NoQuery } from '../http/no-query.dto';
 
 @ApiTags('organizations')
+@Access.public()
 @Controller('api/organizations')
 export class OrganizationsController {
   constructor(private readonly organizations: OrganizationsService) {}

@@ -1,0 +1,106 @@
+import { errors } from './messages';
+
+/** Every API error body is `{ code, message, details }`; `message` is Chinese and safe to show. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** Cookie-authenticated writes must carry this header; the API rejects writes without it (CSRF). */
+const csrfHeader = { 'X-Requested-With': 'zhengming-web' };
+
+type SessionExpiredListener = () => void;
+let sessionExpiredListener: SessionExpiredListener | undefined;
+
+/** Called when a request is still 401 after a refresh attempt, i.e. the user is logged out. */
+export function onSessionExpired(listener: SessionExpiredListener): void {
+  sessionExpiredListener = listener;
+}
+
+let refreshing: Promise<boolean> | undefined;
+
+/** One refresh at a time: parallel 401s share the same attempt instead of racing the refresh cookie. */
+function refreshSession(): Promise<boolean> {
+  refreshing ??= send('POST', '/api/auth/refresh')
+    .then((response) => response.ok)
+    .catch(() => false)
+    .finally(() => {
+      refreshing = undefined;
+    });
+  return refreshing;
+}
+
+async function send(method: string, path: string, body?: unknown): Promise<Response> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (method !== 'GET' && method !== 'HEAD') Object.assign(headers, csrfHeader);
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  try {
+    return await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
+    });
+  } catch {
+    throw new ApiError(0, 'NETWORK_ERROR', errors.network);
+  }
+}
+
+async function toApiError(response: Response): Promise<ApiError> {
+  try {
+    const body: unknown = await response.json();
+    if (body && typeof body === 'object' && 'code' in body && 'message' in body) {
+      const { code, message, details } = body as { code: unknown; message: unknown; details?: unknown };
+      if (typeof code === 'string' && typeof message === 'string') {
+        const extra = details && typeof details === 'object' ? (details as Record<string, unknown>) : {};
+        return new ApiError(response.status, code, message, extra);
+      }
+    }
+  } catch {
+    // Not JSON (a proxy's error page, say): fall through to the generic message.
+  }
+  return new ApiError(response.status, 'UNEXPECTED_RESPONSE', errors.unexpected);
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  /** Tell the session listener when still 401 after a refresh (default true). */
+  notifySessionExpired?: boolean;
+}
+
+/**
+ * Calls the same-origin API with the session cookie. A 401 triggers one refresh of the session and
+ * one retry; a second 401 means the user is logged out.
+ */
+export async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+  let response = await send(method, path, options.body);
+  if (response.status === 401 && !path.startsWith('/api/auth/')) {
+    if (await refreshSession()) response = await send(method, path, options.body);
+    if (response.status === 401 && options.notifySessionExpired !== false) sessionExpiredListener?.();
+  }
+  if (!response.ok) throw await toApiError(response);
+  if (response.status === 204) return undefined as T;
+  const text = await response.text();
+  try {
+    return (text ? JSON.parse(text) : undefined) as T;
+  } catch {
+    throw new ApiError(response.status, 'UNEXPECTED_RESPONSE', errors.unexpected);
+  }
+}
+
+export const api = {
+  get: <T>(path: string, options?: RequestOptions) => request<T>('GET', path, options),
+  post: <T>(path: string, body?: unknown, options?: RequestOptions) => request<T>('POST', path, { ...options, body }),
+};
+
+/** The login is a full-page navigation: the API sends the browser to the identity platform. */
+export function loginUrl(returnTo: string): string {
+  return `/api/auth/login?returnTo=${encodeURIComponent(returnTo)}`;
+}

@@ -1,0 +1,76 @@
+import { createRouter, createWebHistory, type LocationQueryValue, type RouteLocationRaw } from 'vue-router';
+import { loadMe, session } from './session';
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    requiresAuth?: boolean;
+    /** Show the bottom tab bar on this page. */
+    tabbar?: boolean;
+  }
+}
+
+const defaultAfterLogin = '/me';
+
+/**
+ * The page to return to after login, from `?redirect=`. Only a path of this app is accepted: no other
+ * origin (`//host`, `/\host`, `https:`) and no API route, so the login link cannot be made to send
+ * people elsewhere.
+ */
+export function returnPath(value: LocationQueryValue | LocationQueryValue[] | undefined): string {
+  const path = Array.isArray(value) ? value[0] : value;
+  if (!path || !path.startsWith('/') || path.startsWith('//') || path.includes('\\')) return defaultAfterLogin;
+  if (path === '/login' || path.startsWith('/login?') || path.startsWith('/api/') || path === '/api') {
+    return defaultAfterLogin;
+  }
+  return path;
+}
+
+/** Where to send someone who must log in first, so that they come back to `path` afterwards. */
+export function loginRoute(path: string): RouteLocationRaw {
+  return { path: '/login', query: { redirect: path } };
+}
+
+export const router = createRouter({
+  // The API answers any non-/api GET that is not a file with index.html, so history mode survives a reload.
+  history: createWebHistory('/'),
+  routes: [
+    {
+      path: '/',
+      component: { render: () => null },
+      beforeEnter: async () => ((await loadMe().catch(() => null)) ? '/me' : '/login'),
+    },
+    {
+      path: '/login',
+      name: 'login',
+      component: () => import('./pages/LoginPage.vue'),
+      // Someone already known to be logged in has nothing to do here, unless a failed login is reported.
+      beforeEnter: (to) => (session.me && !to.query.error ? returnPath(to.query.redirect) : true),
+    },
+    {
+      path: '/me',
+      name: 'me',
+      component: () => import('./pages/MePage.vue'),
+      meta: { requiresAuth: true, tabbar: true },
+    },
+    {
+      path: '/staff',
+      name: 'staff',
+      component: () => import('./pages/StaffPage.vue'),
+      meta: { requiresAuth: true, tabbar: true },
+    },
+    { path: '/:unknown(.*)*', redirect: '/' },
+  ],
+  scrollBehavior: (_to, _from, saved) => saved ?? { top: 0 },
+});
+
+router.beforeEach(async (to) => {
+  if (!to.meta.requiresAuth) return true;
+  try {
+    const me = await loadMe();
+    return me ? true : loginRoute(to.fullPath);
+  } catch {
+    // Not a 401 (network, server): App.vue shows `session.loadError` with a retry, rather than
+    // pretending the user is logged out.
+    return true;
+  }
+});

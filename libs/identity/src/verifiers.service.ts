@@ -1,0 +1,159 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AuditLog } from '@zhengming/audit';
+import { VerifierApiKeyEntity, VerifierInstitutionEntity, type VerifierSector } from './verifier-institution.entity';
+import { IdentityErrorCode, IdentityException } from './identity.exception';
+import { isValidCreditCode } from './credit-code';
+import type { PersonPrincipal } from './principal';
+
+export interface NewInstitution {
+  name: string;
+  sector: VerifierSector;
+  creditCode?: string;
+}
+
+export interface NewApiKey {
+  label: string;
+  rateLimitPerMinute: number;
+}
+
+/** `zmk_<prefix>_<secret>`: the prefix finds the row, the whole key is compared by hash. */
+const KEY_SHAPE = /^zmk_([a-z2-7]{12})_([A-Za-z0-9_-]{43})$/;
+
+const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+
+function base32Prefix(): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
+  return Array.from(randomBytes(12), (byte) => alphabet[byte & 31]).join('');
+}
+
+@Injectable()
+export class VerifiersService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly audit: AuditLog,
+  ) {}
+
+  async createInstitution(input: NewInstitution, actor: PersonPrincipal, requestId?: string) {
+    const creditCode = input.creditCode?.trim().toUpperCase() || null;
+    if (creditCode && !isValidCreditCode(creditCode)) throw new IdentityException(IdentityErrorCode.CreditCodeInvalid);
+    return this.dataSource.transaction(async (manager) => {
+      if (creditCode && (await manager.existsBy(VerifierInstitutionEntity, { creditCode }))) {
+        throw new IdentityException(IdentityErrorCode.InstitutionExists);
+      }
+      const institution = await manager.save(
+        VerifierInstitutionEntity,
+        manager.create(VerifierInstitutionEntity, {
+          name: input.name.trim(),
+          sector: input.sector,
+          creditCode,
+          createdBy: actor.personId,
+        }),
+      );
+      await this.audit.append(
+        {
+          actor: { type: 'person', id: actor.personId },
+          action: 'verifier.register',
+          object: { type: 'verifier_institution', id: institution.id },
+          requestId,
+          details: { sector: institution.sector },
+        },
+        manager,
+      );
+      return institution;
+    });
+  }
+
+  list(): Promise<VerifierInstitutionEntity[]> {
+    return this.dataSource.getRepository(VerifierInstitutionEntity).find({ order: { createdAt: 'ASC' } });
+  }
+
+  async get(id: string): Promise<{ institution: VerifierInstitutionEntity; keys: VerifierApiKeyEntity[] }> {
+    const institution = await this.dataSource.getRepository(VerifierInstitutionEntity).findOneBy({ id });
+    if (!institution) throw new IdentityException(IdentityErrorCode.InstitutionNotFound);
+    const keys = await this.dataSource
+      .getRepository(VerifierApiKeyEntity)
+      .find({ where: { institutionId: id }, order: { createdAt: 'ASC' } });
+    return { institution, keys };
+  }
+
+  /** Creates a key and returns its secret: the only time anyone sees it. */
+  async createKey(institutionId: string, input: NewApiKey, actor: PersonPrincipal, requestId?: string) {
+    return this.dataSource.transaction(async (manager) => {
+      const institution = await manager.findOneBy(VerifierInstitutionEntity, { id: institutionId });
+      if (!institution) throw new IdentityException(IdentityErrorCode.InstitutionNotFound);
+      const prefix = base32Prefix();
+      const key = `zmk_${prefix}_${randomBytes(32).toString('base64url')}`;
+      const row = await manager.save(
+        VerifierApiKeyEntity,
+        manager.create(VerifierApiKeyEntity, {
+          institutionId,
+          prefix,
+          secretHash: sha256(key),
+          label: input.label.trim(),
+          rateLimitPerMinute: input.rateLimitPerMinute,
+          createdBy: actor.personId,
+        }),
+      );
+      await this.audit.append(
+        {
+          actor: { type: 'person', id: actor.personId },
+          action: 'verifier.key.create',
+          object: { type: 'verifier_api_key', id: row.id },
+          requestId,
+          details: { institutionId, prefix, rateLimitPerMinute: input.rateLimitPerMinute },
+        },
+        manager,
+      );
+      return { row, key };
+    });
+  }
+
+  async revokeKey(institutionId: string, keyId: string, actor: PersonPrincipal, requestId?: string): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const key = await manager.findOneBy(VerifierApiKeyEntity, { id: keyId, institutionId });
+      if (!key) throw new IdentityException(IdentityErrorCode.ApiKeyNotFound);
+      if (key.revokedAt) return;
+      await manager.update(VerifierApiKeyEntity, { id: key.id }, { revokedAt: new Date(), revokedBy: actor.personId });
+      await this.audit.append(
+        {
+          actor: { type: 'person', id: actor.personId },
+          action: 'verifier.key.revoke',
+          object: { type: 'verifier_api_key', id: key.id },
+          requestId,
+          details: { institutionId, prefix: key.prefix },
+        },
+        manager,
+      );
+    });
+  }
+
+  /** The institution and key behind a presented API key; 401 when unknown, revoked or inactive. */
+  async authenticate(
+    presented: string,
+  ): Promise<{ key: VerifierApiKeyEntity; institution: VerifierInstitutionEntity }> {
+    const match = KEY_SHAPE.exec(presented);
+    if (!match) throw new IdentityException(IdentityErrorCode.ApiKeyInvalid);
+    const key = await this.dataSource
+      .getRepository(VerifierApiKeyEntity)
+      .findOne({ where: { prefix: match[1] }, relations: { institution: true } });
+    const expected = Buffer.from(sha256(presented), 'hex');
+    if (!key || !timingSafeEqual(Buffer.from(key.secretHash, 'hex'), expected)) {
+      throw new IdentityException(IdentityErrorCode.ApiKeyInvalid);
+    }
+    if (key.revokedAt || !key.institution?.active) throw new IdentityException(IdentityErrorCode.ApiKeyRevoked);
+    return { key, institution: key.institution };
+  }
+
+  async touch(keyId: string): Promise<void> {
+    await this.dataSource
+      .getRepository(VerifierApiKeyEntity)
+      .createQueryBuilder()
+      .update()
+      .set({ lastUsedAt: () => 'now()' })
+      .where("id = :keyId AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')", { keyId })
+      .execute();
+  }
+}

@@ -1,0 +1,4 @@
+export * from './chinese-id-number';
+export * from './masking';
+export * from './pii-cipher';
+export * from './pii.module';

@@ -1,0 +1,99 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { loginThroughPlatform } from '../../tools/oidc-login';
+import { freePort, startApi, type RunningApi } from './test-app';
+import { TEST_SECRETS } from './test-secrets';
+
+const ROOT = join(__dirname, '../..');
+export const IDP_SIM_ENTRY = join(ROOT, 'dist/apps/idp-sim/src/main.js');
+
+export interface RunningIdp {
+  issuer: string;
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+/** Starts the built identity-platform simulator on a free port, trusting the given API callback. */
+export async function startIdpSim(redirectUri: string, port?: number): Promise<RunningIdp> {
+  const idpPort = port ?? (await freePort());
+  const issuer = `http://127.0.0.1:${idpPort}`;
+  const child: ChildProcess = spawn(process.execPath, [IDP_SIM_ENTRY], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      IDP_SIM_PORT: String(idpPort),
+      IDP_SIM_HOST: '127.0.0.1',
+      IDP_SIM_ISSUER: issuer,
+      IDP_SIM_CLIENT_SECRET: TEST_SECRETS.OIDC_CLIENT_SECRET,
+      IDP_SIM_REDIRECT_URIS: redirectUri,
+      IDP_SIM_PASSWORD: TEST_SECRETS.IDP_SIM_PASSWORD,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`idp-sim exited with ${child.exitCode}:\n${output}`);
+    const ok = await fetch(`${issuer}/healthz`)
+      .then((r) => r.ok)
+      .catch(() => false);
+    if (ok) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`idp-sim not ready:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    issuer,
+    output: () => output,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export interface RunningSystem {
+  api: RunningApi;
+  idp: RunningIdp;
+  /** An access token for a seeded person, through the real sign-in flow. */
+  token(username: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** The identity-platform simulator and the API, wired to each other, as `npm start` runs them. */
+export async function startSystem(env: Record<string, string>): Promise<RunningSystem> {
+  const apiPort = await freePort();
+  const idp = await startIdpSim(`http://127.0.0.1:${apiPort}/api/auth/callback`);
+  const api = await startApi({
+    PORT: String(apiPort),
+    PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`,
+    OIDC_ISSUER: idp.issuer,
+    ...env,
+  });
+  const tokens = new Map<string, string>();
+  return {
+    api,
+    idp,
+    async token(username) {
+      const known = tokens.get(username);
+      if (known) return known;
+      const { accessToken } = await loginThroughPlatform({
+        apiBaseUrl: api.baseUrl,
+        username,
+        password: TEST_SECRETS.IDP_SIM_PASSWORD,
+      });
+      tokens.set(username, accessToken);
+      return accessToken;
+    },
+    async stop() {
+      await api.stop();
+      await idp.stop();
+    },
+  };
+}
