@@ -111,6 +111,7 @@ function describeFailure(url: URL, status: number, body: string): string {
     // Not JSON: the identity platform's HTML page.
   }
   const text = body
+    .replace(/<(style|script)[^>]*>[\s\S]*?<\/\1>/gi, ' ')
     .replace(/<[^>]+>/g, ' ')
     .replace(/\s+/g, ' ')
     .trim()

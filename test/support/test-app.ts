@@ -44,6 +44,8 @@ export async function startApi(
       HOST: '127.0.0.1',
       PORT: String(port),
       LOG_LEVEL: 'info',
+      // Counters and queues of one test's API never meet another's in the shared Redis.
+      REDIS_KEY_PREFIX: `test-${port}-${Date.now().toString(36)}`,
       ...TEST_SECRETS,
       ...env,
     },

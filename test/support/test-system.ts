@@ -63,6 +63,8 @@ export interface RunningSystem {
   idp: RunningIdp;
   /** An access token for a seeded person, through the real sign-in flow. */
   token(username: string): Promise<string>;
+  /** A token of a new session, for calls that end the session they use (logout). */
+  freshToken(username: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -77,20 +79,18 @@ export async function startSystem(env: Record<string, string>): Promise<RunningS
     ...env,
   });
   const tokens = new Map<string, string>();
+  const freshToken = async (username: string) =>
+    (await loginThroughPlatform({ apiBaseUrl: api.baseUrl, username, password: TEST_SECRETS.IDP_SIM_PASSWORD }))
+      .accessToken;
   return {
     api,
     idp,
     async token(username) {
-      const known = tokens.get(username);
-      if (known) return known;
-      const { accessToken } = await loginThroughPlatform({
-        apiBaseUrl: api.baseUrl,
-        username,
-        password: TEST_SECRETS.IDP_SIM_PASSWORD,
-      });
-      tokens.set(username, accessToken);
-      return accessToken;
+      const token = tokens.get(username) ?? (await freshToken(username));
+      tokens.set(username, token);
+      return token;
     },
+    freshToken,
     async stop() {
       await api.stop();
       await idp.stop();

@@ -27,6 +27,7 @@ export type DatabaseConfig =
 
 export interface RedisConfig {
   url: string | undefined;
+  keyPrefix: string;
 }
 
 export interface LogConfig {
@@ -115,7 +116,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           migrateOnStart: e.DATABASE_MIGRATE_ON_START,
           seedOnStart: e.DATABASE_SEED_ON_START,
         },
-    redis: { url: e.REDIS_URL },
+    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
     log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY },
     pii: { encryptionKeys, activeKeyId, hashKey: Buffer.from(e.PII_HASH_KEY, 'base64') },
     auth: {

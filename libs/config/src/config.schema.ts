@@ -40,6 +40,11 @@ export const databaseConfigSchema = z.object({
 
 export const redisConfigSchema = z.object({
   REDIS_URL: redisUrl.optional(),
+  /** Namespace of every key and queue this deployment keeps in Redis, so environments can share one. */
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1-32 letters, digits, _ or -')
+    .default('zm'),
 });
 
 export const logConfigSchema = z.object({

@@ -69,25 +69,24 @@ export class SessionsService {
       throw new IdentityException(IdentityErrorCode.TokenInvalid);
     }
     const hash = tokenHash(refreshToken);
-    return this.dataSource.transaction(async (manager) => {
+    const outcome = await this.dataSource.transaction(async (manager) => {
       const session = await manager
         .getRepository(SessionEntity)
         .createQueryBuilder('s')
         .setLock('pessimistic_write')
         .where('s.refresh_token_hash = :hash OR s.previous_refresh_token_hash = :hash', { hash })
         .getOne();
-      if (!session || session.revokedAt) throw new IdentityException(IdentityErrorCode.TokenInvalid);
+      if (!session || session.revokedAt) return { error: IdentityErrorCode.TokenInvalid } as const;
       if (session.refreshTokenHash !== hash) {
+        // Committed before answering: the revocation must survive the refusal.
         await manager.update(
           SessionEntity,
           { id: session.id },
           { revokedAt: new Date(), revokedReason: 'refresh-reuse' },
         );
-        throw new IdentityException(IdentityErrorCode.TokenInvalid, { reason: 'reused' });
+        return { error: IdentityErrorCode.TokenInvalid, reused: true } as const;
       }
-      if (session.refreshExpiresAt.getTime() <= Date.now()) {
-        throw new IdentityException(IdentityErrorCode.TokenExpired);
-      }
+      if (session.refreshExpiresAt.getTime() <= Date.now()) return { error: IdentityErrorCode.TokenExpired } as const;
       const tokens = this.issue();
       await manager.update(
         SessionEntity,
@@ -100,8 +99,12 @@ export class SessionsService {
           refreshExpiresAt: tokens.refreshExpiresAt,
         },
       );
-      return { ...tokens, sessionId: session.id, personId: session.personId };
+      return { tokens: { ...tokens, sessionId: session.id, personId: session.personId } } as const;
     });
+    if ('error' in outcome) {
+      throw new IdentityException(outcome.error, 'reused' in outcome ? { reason: 'reused' } : undefined);
+    }
+    return outcome.tokens;
   }
 
   async close(sessionId: string, reason = 'logout'): Promise<void> {

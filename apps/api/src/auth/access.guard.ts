@@ -15,6 +15,15 @@ import { RateLimits } from './rate-limits';
 import { ACCESS_COOKIE } from './cookies';
 
 export const API_KEY_HEADER = 'x-api-key';
+/**
+ * Refusals that look like guessing and count towards an address's limit. An expired token does not:
+ * every web session meets one every quarter of an hour and simply refreshes.
+ */
+export const GUESSING: ReadonlySet<string> = new Set([
+  IdentityErrorCode.TokenInvalid,
+  IdentityErrorCode.ApiKeyInvalid,
+  IdentityErrorCode.LoginFailed,
+]);
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Header the web app sends with cookie-authenticated writes; a cross-site form cannot set it. */
 export const CSRF_HEADER = 'x-requested-with';
@@ -56,7 +65,7 @@ export class AccessGuard implements CanActivate {
       request.principal = await this.resolve(request, policy);
     } catch (error) {
       if (error instanceof IdentityException && error.code !== IdentityErrorCode.AuthRequired) {
-        await this.limits.recordFailure(client);
+        if (GUESSING.has(error.code)) await this.limits.recordFailure(client);
         await this.record(request, { kind: 'anonymous' }, 'auth.rejected', error.code);
       }
       throw error;

@@ -13,6 +13,7 @@ import {
 import { Access, CurrentPerson } from './access';
 import { CallbackQuery, LoginQuery, RefreshBody, TokensDto } from './auth.dto';
 import { clearSessionCookies, LOGIN_COOKIE, REFRESH_COOKIE, setSessionCookies } from './cookies';
+import { GUESSING } from './access.guard';
 import { LoginService } from './login.service';
 import { RateLimits } from './rate-limits';
 import { AuditLog } from '@zhengming/audit';
@@ -58,7 +59,7 @@ export class AuthController {
     } catch (error) {
       if (!(error instanceof DomainException)) throw error;
       if (error.code !== IdentityErrorCode.RateLimited) {
-        await this.limits.recordFailure(request.ip);
+        if (GUESSING.has(error.code)) await this.limits.recordFailure(request.ip);
         await this.login.recordFailure(error.code, request.id);
       }
       // A browser goes back to the sign-in page with the reason; a script gets the coded answer.
@@ -91,7 +92,7 @@ export class AuthController {
     try {
       tokens = await this.sessions.refresh(presented);
     } catch (error) {
-      if (error instanceof IdentityException) await this.limits.recordFailure(request.ip);
+      if (error instanceof IdentityException && GUESSING.has(error.code)) await this.limits.recordFailure(request.ip);
       throw error;
     }
     if (body?.refreshToken) {

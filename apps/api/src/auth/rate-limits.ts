@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import { AUTH_CONFIG, type AuthConfig } from '@zhengming/config';
+import { AUTH_CONFIG, REDIS_CONFIG, type AuthConfig, type RedisConfig } from '@zhengming/config';
 import { RedisConnection } from '@zhengming/queue';
 
 export interface LimitOutcome {
@@ -20,9 +20,10 @@ export class RateLimits implements OnModuleInit {
 
   constructor(
     @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
+    @Inject(REDIS_CONFIG) private readonly redisConfig: RedisConfig,
     private readonly redis: RedisConnection,
   ) {
-    this.failures = this.limiter('zm:auth-fail', config.maxFailures, config.failureWindowSeconds);
+    this.failures = this.limiter('auth-fail', config.maxFailures, config.failureWindowSeconds);
   }
 
   onModuleInit(): void {
@@ -47,7 +48,7 @@ export class RateLimits implements OnModuleInit {
   async consumeKey(keyId: string, perMinute: number): Promise<LimitOutcome> {
     let limiter = this.keyLimiters.get(perMinute);
     if (!limiter) {
-      limiter = this.limiter(`zm:key:${perMinute}`, perMinute, 60);
+      limiter = this.limiter(`key:${perMinute}`, perMinute, 60);
       this.keyLimiters.set(perMinute, limiter);
     }
     try {
@@ -61,7 +62,8 @@ export class RateLimits implements OnModuleInit {
     }
   }
 
-  private limiter(keyPrefix: string, points: number, duration: number): RateLimiterAbstract {
+  private limiter(name: string, points: number, duration: number): RateLimiterAbstract {
+    const keyPrefix = `${this.redisConfig.keyPrefix}:${name}`;
     const memory = new RateLimiterMemory({ keyPrefix, points, duration });
     if (!this.redis.client) return memory;
     return new RateLimiterRedis({

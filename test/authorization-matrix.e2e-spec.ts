@@ -1,0 +1,235 @@
+import { idNumberCheckCharacter } from '@zhengming/pii';
+import { request, type Answer } from './support/test-app';
+import { createTestDatabase, TEST_REDIS_URL, type TestDatabase } from './support/test-database';
+import { startSystem, type RunningSystem } from './support/test-system';
+
+/**
+ * Who may do what, for every route of the API's own route table (its OpenAPI document), every kind
+ * of caller, and an object of the caller's own organization and of another one. A route added
+ * without an entry here fails the first test; so does an entry whose route is gone.
+ */
+type Caller = 'anonymous' | 'resident-a' | 'clerk-a' | 'approver-a' | 'supervisor-a' | 'admin' | 'verifier';
+type Target = 'own' | 'other';
+const CALLERS: Caller[] = ['anonymous', 'resident-a', 'clerk-a', 'approver-a', 'supervisor-a', 'admin', 'verifier'];
+
+/** Committee A (荔城街道) is everyone's "own" place; committee B is in another town (新塘镇). */
+const COMMITTEE_A = '440118001001';
+const COMMITTEE_B = '440118100001';
+
+interface Context {
+  target: Target;
+  committee: string;
+  admin: Record<string, string>;
+  api: (path: string, init?: RequestInit) => Promise<Answer>;
+}
+
+interface RouteCase {
+  /** Builds the request; may create what it needs first (as the admin). */
+  request(context: Context): Promise<{ path: string; body?: unknown }> | { path: string; body?: unknown };
+  expect: Partial<Record<Caller, number | Record<Target, number>>> & { default: number };
+  /** The call ends the caller's session (logout): sign in afresh for it. */
+  freshSession?: boolean;
+}
+
+let idSequence = 100;
+function syntheticIdNumber(): string {
+  const first17 = `44011819910101${String(idSequence++).padStart(3, '0')}`;
+  return first17 + idNumberCheckCharacter(first17);
+}
+
+const everyone = (status: number): RouteCase['expect'] => ({ default: status });
+const signedIn = (status: number): RouteCase['expect'] => ({ default: status, anonymous: 401, verifier: 403 });
+const adminOnly = (status: number): RouteCase['expect'] => ({
+  default: 403,
+  anonymous: 401,
+  admin: status,
+});
+
+async function createdId(answer: Answer): Promise<string> {
+  const body = answer.body as { id?: string; grantId?: string };
+  const id = body.id ?? body.grantId;
+  if (!id) throw new Error(`setup failed: ${answer.status} ${answer.text}`);
+  return id;
+}
+
+async function newInstitution(context: Context): Promise<string> {
+  return createdId(
+    await context.api('/api/verifier-institutions', {
+      method: 'POST',
+      headers: { ...context.admin, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: '矩阵测试机构', sector: 'school' }),
+    }),
+  );
+}
+
+const MATRIX: Record<string, RouteCase> = {
+  'GET /health': { request: () => ({ path: '/health' }), expect: everyone(200) },
+  'GET /health/ready': { request: () => ({ path: '/health/ready' }), expect: everyone(200) },
+  'GET /api/organizations': { request: () => ({ path: '/api/organizations' }), expect: everyone(200) },
+  'GET /api/organizations/{code}': {
+    request: ({ committee }) => ({ path: `/api/organizations/${committee}` }),
+    expect: everyone(200),
+  },
+  'GET /api/certificate-types': { request: () => ({ path: '/api/certificate-types' }), expect: everyone(200) },
+  'GET /api/certificate-types/{code}': {
+    request: () => ({ path: '/api/certificate-types/guardianship' }),
+    expect: everyone(200),
+  },
+  'GET /api/auth/login': { request: () => ({ path: '/api/auth/login?returnTo=/me' }), expect: everyone(302) },
+  'GET /api/auth/callback': { request: () => ({ path: '/api/auth/callback?code=x&state=y' }), expect: everyone(400) },
+  'POST /api/auth/refresh': { request: () => ({ path: '/api/auth/refresh', body: {} }), expect: everyone(401) },
+  'POST /api/auth/logout': { request: () => ({ path: '/api/auth/logout' }), expect: signedIn(204), freshSession: true },
+  'GET /api/me': { request: () => ({ path: '/api/me' }), expect: signedIn(200) },
+  'GET /api/organizations/{code}/staff': {
+    request: ({ committee }) => ({ path: `/api/organizations/${committee}/staff` }),
+    expect: {
+      default: 403,
+      anonymous: 401,
+      'clerk-a': { own: 200, other: 403 },
+      'approver-a': { own: 200, other: 403 },
+      'supervisor-a': { own: 200, other: 403 },
+      admin: 200,
+    },
+  },
+  'POST /api/staff-roles': {
+    request: ({ committee }) => ({
+      path: '/api/staff-roles',
+      body: { name: '矩阵测试', idNumber: syntheticIdNumber(), role: 'clerk', organizationCode: committee },
+    }),
+    expect: adminOnly(201),
+  },
+  'DELETE /api/staff-roles/{id}': {
+    request: async (context) => {
+      const grant = await context.api('/api/staff-roles', {
+        method: 'POST',
+        headers: { ...context.admin, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          name: '矩阵测试',
+          idNumber: syntheticIdNumber(),
+          role: 'approver',
+          organizationCode: context.committee,
+        }),
+      });
+      return { path: `/api/staff-roles/${await createdId(grant)}` };
+    },
+    expect: adminOnly(204),
+  },
+  'POST /api/verifier-institutions': {
+    request: () => ({ path: '/api/verifier-institutions', body: { name: '矩阵测试银行', sector: 'bank' } }),
+    expect: adminOnly(201),
+  },
+  'GET /api/verifier-institutions': { request: () => ({ path: '/api/verifier-institutions' }), expect: adminOnly(200) },
+  'GET /api/verifier-institutions/{id}': {
+    request: async (context) => ({ path: `/api/verifier-institutions/${await newInstitution(context)}` }),
+    expect: adminOnly(200),
+  },
+  'POST /api/verifier-institutions/{id}/api-keys': {
+    request: async (context) => ({
+      path: `/api/verifier-institutions/${await newInstitution(context)}/api-keys`,
+      body: { label: '矩阵测试' },
+    }),
+    expect: adminOnly(201),
+  },
+  'DELETE /api/verifier-institutions/{id}/api-keys/{keyId}': {
+    request: async (context) => {
+      const institution = await newInstitution(context);
+      const key = await context.api(`/api/verifier-institutions/${institution}/api-keys`, {
+        method: 'POST',
+        headers: { ...context.admin, 'content-type': 'application/json' },
+        body: JSON.stringify({ label: '待吊销' }),
+      });
+      return { path: `/api/verifier-institutions/${institution}/api-keys/${await createdId(key)}` };
+    },
+    expect: adminOnly(204),
+  },
+  'GET /api/verifier/me': {
+    request: () => ({ path: '/api/verifier/me' }),
+    expect: { default: 403, anonymous: 401, verifier: 200 },
+  },
+  'GET /api/audit-events': { request: () => ({ path: '/api/audit-events?limit=5' }), expect: adminOnly(200) },
+};
+
+interface OpenApiDocument {
+  paths: Record<string, Record<string, unknown>>;
+}
+
+describe('authorization matrix (every route × every caller × own and other organization)', () => {
+  let db: TestDatabase;
+  let system: RunningSystem;
+  let verifierKey: string;
+  const api = (path: string, init?: RequestInit) => request(system.api.baseUrl, path, init);
+
+  beforeAll(async () => {
+    db = await createTestDatabase('matrix');
+    system = await startSystem({ DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL });
+    const admin = { authorization: `Bearer ${await system.token('admin')}` };
+    const institution = await newInstitution({ target: 'own', committee: COMMITTEE_A, admin, api });
+    const key = await api(`/api/verifier-institutions/${institution}/api-keys`, {
+      method: 'POST',
+      headers: { ...admin, 'content-type': 'application/json' },
+      body: JSON.stringify({ label: '矩阵', rateLimitPerMinute: 6000 }),
+    });
+    verifierKey = (key.body as { key: string }).key;
+  }, 120_000);
+  afterAll(async () => {
+    await system?.stop();
+    await db?.drop();
+  });
+
+  it('has exactly one entry for every route the API serves', async () => {
+    const doc = (await api('/api/docs-json')).body as OpenApiDocument;
+    const served = Object.entries(doc.paths)
+      .flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`))
+      .sort();
+    expect(served).toEqual(Object.keys(MATRIX).sort());
+  });
+
+  const cases = Object.entries(MATRIX).flatMap(([route, routeCase]) =>
+    CALLERS.flatMap((caller) => (['own', 'other'] as Target[]).map((target) => ({ route, routeCase, caller, target }))),
+  );
+
+  it.each(cases.map((c) => [c.route, c.caller, c.target, c] as const))(
+    '%s as %s on an object of the %s organization',
+    async (route, caller, target, { routeCase }) => {
+      const admin = { authorization: `Bearer ${await system.token('admin')}` };
+      const committee = target === 'own' ? COMMITTEE_A : COMMITTEE_B;
+      const { path, body } = await routeCase.request({ target, committee, admin, api });
+      const headers: Record<string, string> = {};
+      if (caller === 'verifier') headers['x-api-key'] = verifierKey;
+      else if (caller !== 'anonymous') {
+        const token = routeCase.freshSession ? await system.freshToken(caller) : await system.token(caller);
+        headers.authorization = `Bearer ${token}`;
+      }
+      if (body !== undefined) headers['content-type'] = 'application/json';
+      const method = route.split(' ')[0];
+      const answer = await api(path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        redirect: 'manual',
+      });
+      const rule = routeCase.expect[caller] ?? routeCase.expect.default;
+      const expected = typeof rule === 'number' ? rule : rule[target];
+      expect({ route, caller, target, status: answer.status }).toEqual({ route, caller, target, status: expected });
+      if (answer.status === 401 || answer.status === 403) {
+        // A refusal says why and carries nothing else: no data of the object it refused.
+        expect(Object.keys(answer.body as object).sort()).toEqual(expect.arrayContaining(['code', 'message']));
+        expect(Object.keys(answer.body as object).every((k) => ['code', 'message', 'details'].includes(k))).toBe(true);
+      }
+    },
+  );
+
+  it('shows each resident their own identity only', async () => {
+    const a = await api('/api/me', { headers: { authorization: `Bearer ${await system.token('resident-a')}` } });
+    const b = await api('/api/me', { headers: { authorization: `Bearer ${await system.token('resident-b')}` } });
+    expect(a.body).toMatchObject({ name: '李*梅', idNumber: '4401**********0125', roles: [] });
+    expect(b.body).toMatchObject({ name: '陈*强', idNumber: '4401**********0118', roles: [] });
+  });
+
+  it('refuses every denied call into the audit log', async () => {
+    const admin = { authorization: `Bearer ${await system.token('admin')}` };
+    const denied = await api('/api/audit-events?action=auth.denied&limit=500', { headers: admin });
+    expect(denied.status).toBe(200);
+    expect((denied.body as { items: unknown[] }).items.length).toBeGreaterThan(20);
+  });
+});
