@@ -21,6 +21,11 @@ export function tokenHash(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
+const refused = (code: IdentityErrorCode, details?: unknown) => ({
+  refused: new IdentityException(code, details),
+  tokens: undefined,
+});
+
 const newToken = (prefix: string) => `${prefix}${randomBytes(32).toString('base64url')}`;
 
 /** Opaque bearer sessions: revocable at once, nothing to sign, nothing personal inside the token. */
@@ -76,7 +81,7 @@ export class SessionsService {
         .setLock('pessimistic_write')
         .where('s.refresh_token_hash = :hash OR s.previous_refresh_token_hash = :hash', { hash })
         .getOne();
-      if (!session || session.revokedAt) return { error: IdentityErrorCode.TokenInvalid } as const;
+      if (!session || session.revokedAt) return refused(IdentityErrorCode.TokenInvalid);
       if (session.refreshTokenHash !== hash) {
         // Committed before answering: the revocation must survive the refusal.
         await manager.update(
@@ -84,9 +89,9 @@ export class SessionsService {
           { id: session.id },
           { revokedAt: new Date(), revokedReason: 'refresh-reuse' },
         );
-        return { error: IdentityErrorCode.TokenInvalid, reused: true } as const;
+        return refused(IdentityErrorCode.TokenInvalid, { reason: 'reused' });
       }
-      if (session.refreshExpiresAt.getTime() <= Date.now()) return { error: IdentityErrorCode.TokenExpired } as const;
+      if (session.refreshExpiresAt.getTime() <= Date.now()) return refused(IdentityErrorCode.TokenExpired);
       const tokens = this.issue();
       await manager.update(
         SessionEntity,
@@ -99,11 +104,9 @@ export class SessionsService {
           refreshExpiresAt: tokens.refreshExpiresAt,
         },
       );
-      return { tokens: { ...tokens, sessionId: session.id, personId: session.personId } } as const;
+      return { refused: undefined, tokens: { ...tokens, sessionId: session.id, personId: session.personId } };
     });
-    if ('error' in outcome) {
-      throw new IdentityException(outcome.error, 'reused' in outcome ? { reason: 'reused' } : undefined);
-    }
+    if (outcome.refused) throw outcome.refused;
     return outcome.tokens;
   }
 
