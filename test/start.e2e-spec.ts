@@ -1,11 +1,66 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { API_ENTRY, request, startApi } from './support/test-app';
+import { API_ENTRY, freePort, request, startApi } from './support/test-app';
 import { createTestDatabase } from './support/test-database';
 
+const ROOT = join(__dirname, '..');
+
 describe('starting the system', () => {
+  it('npm start brings up the identity platform and the API together, and `token` signs a seeded user in', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'zm-stack-'));
+    const [port, idpPort] = [await freePort(), await freePort()];
+    // Exactly what `npm start` runs after building; only the ports and folders are the test's own.
+    const stack = spawn(process.execPath, [join(ROOT, 'dist/apps/stack/src/main.js')], {
+      cwd: dir,
+      env: {
+        PATH: process.env.PATH ?? '',
+        PORT: String(port),
+        IDP_SIM_PORT: String(idpPort),
+        EMBEDDED_DB_DIR: join(dir, 'pg'),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    stack.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    stack.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => stack.once('exit', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 120_000;
+      while (
+        !(await request(`http://localhost:${port}`, '/health/ready').then(
+          (r) => r.status === 200,
+          () => false,
+        ))
+      ) {
+        if (stack.exitCode !== null || Date.now() > deadline) throw new Error(`the system did not come up:\n${output}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      // The development secrets were generated into the data folder, not taken from the repository.
+      expect(await readdir(join(dir, 'data'))).toContain('dev-secrets.json');
+      const token = await promisify(execFile)(process.execPath, [join(ROOT, 'dist/tools/token.js'), 'approver-a'], {
+        cwd: dir,
+        env: { PATH: process.env.PATH ?? '', ZHENGMING_API_URL: `http://localhost:${port}` },
+      });
+      expect(token.stdout).toMatch(/^zat_[A-Za-z0-9_-]{43}\n$/);
+      const me = await request(`http://localhost:${port}`, '/api/me', {
+        headers: { authorization: `Bearer ${token.stdout.trim()}` },
+      });
+      expect(me).toMatchObject({ status: 200, body: { roles: [{ role: 'approver', roleName: '审批人' }] } });
+      const unknown = await promisify(execFile)(process.execPath, [join(ROOT, 'dist/tools/token.js'), 'nobody'], {
+        cwd: dir,
+        env: { PATH: process.env.PATH ?? '', ZHENGMING_API_URL: `http://localhost:${port}` },
+      }).catch((error: { code: number; stderr: string }) => error);
+      expect(unknown).toMatchObject({ code: 1, stderr: expect.stringContaining('用户名或密码错误') });
+    } finally {
+      stack.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 240_000);
+
   it('comes up on a bare machine: embedded PostgreSQL, no Redis, migrated and seeded, and shuts down cleanly', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'zm-embedded-'));
     try {
