@@ -230,6 +230,13 @@ describe('authorization matrix (every route × every caller × own and other org
     const admin = { authorization: `Bearer ${await system.token('admin')}` };
     const denied = await api('/api/audit-events?action=auth.denied&limit=500', { headers: admin });
     expect(denied.status).toBe(200);
-    expect((denied.body as { items: unknown[] }).items.length).toBeGreaterThan(20);
+    const items = (denied.body as { items: { details: { code: string; route: string } }[] }).items;
+    expect(items.length).toBeGreaterThan(20);
+    // Refusals made by the service that loaded the object are recorded like the guard's own.
+    expect(items).toContainEqual(
+      expect.objectContaining({
+        details: expect.objectContaining({ code: 'AUTH_OUT_OF_SCOPE', route: '/api/organizations/:code/staff' }),
+      }),
+    );
   });
 });

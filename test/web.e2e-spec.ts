@@ -55,7 +55,11 @@ describe('web app in Chromium (375×812)', () => {
     expect(text).not.toContain('440118198503120125');
     expect(text).not.toContain('13800138101');
     // The session lives in httpOnly cookies: nothing for a script on the page to steal.
-    expect(await page.evaluate(() => document.cookie)).not.toContain('zm_');
+    expect(await page.evaluate<string>('document.cookie')).not.toContain('zm_');
+    expect((await context.cookies()).find((cookie) => cookie.name === 'zm_at')).toMatchObject({
+      httpOnly: true,
+      sameSite: 'Lax',
+    });
 
     await page.getByTestId('logout-button').click();
     await page.waitForURL(/\/login/);

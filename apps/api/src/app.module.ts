@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { Module, RequestMethod, type DynamicModule } from '@nestjs/common';
-import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import { ConfigModule, type AppConfig } from '@zhengming/config';
@@ -20,6 +20,7 @@ import { CertificateTypesController } from './certificate-types/certificate-type
 import { ReferenceDataSeeder } from './reference-data.seeder';
 import { AccessGuard } from './auth/access.guard';
 import { AccessInventory } from './auth/access-inventory';
+import { AuditDenialsInterceptor } from './auth/audit-denials.interceptor';
 import { AuditController } from './auth/audit.controller';
 import { AuthController } from './auth/auth.controller';
 import { LoginService } from './auth/login.service';
@@ -89,6 +90,7 @@ export class AppModule {
         LoginService,
         AccessInventory,
         { provide: APP_GUARD, useClass: AccessGuard },
+        { provide: APP_INTERCEPTOR, useClass: AuditDenialsInterceptor },
       ],
     };
   }
