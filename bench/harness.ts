@@ -9,7 +9,7 @@ export interface BenchFigure {
   scenario: string;
   unit: string;
   median: number;
-  p95: number;
+  p95?: number;
   throughput?: number;
   baseline?: string;
   ratio?: number;
@@ -28,12 +28,15 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 /** HTTP load from this process against a server in another: every response time is kept, for exact percentiles. */
-export async function load(url: string, options: { connections: number; durationSeconds: number }) {
+export async function load(
+  url: string,
+  options: { connections: number; durationSeconds: number; headers?: Record<string, string> },
+) {
   const times: number[] = [];
   let non2xx = 0;
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
-      { url, connections: options.connections, duration: options.durationSeconds },
+      { url, connections: options.connections, duration: options.durationSeconds, headers: options.headers },
       (error, result) => (error ? reject(error) : resolve(result)),
     );
     instance.on('response', (_client, status, _bytes, responseTime) => {
@@ -89,7 +92,7 @@ export function printTable(figures: BenchFigure[]): void {
     bench: f.bench,
     scenario: f.scenario,
     median: `${round(f.median)} ${f.unit}`,
-    p95: `${round(f.p95)} ${f.unit}`,
+    p95: f.p95 === undefined ? '' : `${round(f.p95)} ${f.unit}`,
     'throughput/s': round(f.throughput),
     'ratio to baseline': f.ratio === undefined ? '' : `${round(f.ratio)}× ${f.baseline ?? ''}`,
     note: f.note ?? '',
