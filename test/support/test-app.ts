@@ -1,9 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { TEST_SECRETS } from './test-secrets';
 
-const ROOT = join(__dirname, '../..');
+/** The repository: found by walking up, so the helpers work from the sources (Jest) and compiled (benchmarks). */
+function repositoryRoot(start: string): string {
+  for (let dir = start; dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+  }
+  throw new Error(`no package.json above ${start}`);
+}
+
+export const ROOT = repositoryRoot(__dirname);
 export const API_ENTRY = join(ROOT, 'dist/apps/api/src/main.js');
 
 export interface RunningApi {

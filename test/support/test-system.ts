@@ -1,10 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { loginThroughPlatform } from '../../tools/oidc-login';
-import { freePort, startApi, type RunningApi } from './test-app';
+import { freePort, ROOT, startApi, type RunningApi } from './test-app';
 import { TEST_SECRETS } from './test-secrets';
 
-const ROOT = join(__dirname, '../..');
 export const IDP_SIM_ENTRY = join(ROOT, 'dist/apps/idp-sim/src/main.js');
 
 export interface RunningIdp {
