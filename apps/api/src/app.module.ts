@@ -19,6 +19,7 @@ import { OrganizationsController } from './organizations/organizations.controlle
 import { CertificateTypesController } from './certificate-types/certificate-types.controller';
 import { ReferenceDataSeeder } from './reference-data.seeder';
 import { AccessGuard } from './auth/access.guard';
+import { AccessAudit } from './auth/access-audit';
 import { AccessInventory } from './auth/access-inventory';
 import { AuditDenialsInterceptor } from './auth/audit-denials.interceptor';
 import { AuditController } from './auth/audit.controller';
@@ -89,6 +90,7 @@ export class AppModule {
         OidcRelyingParty,
         LoginService,
         AccessInventory,
+        AccessAudit,
         { provide: APP_GUARD, useClass: AccessGuard },
         { provide: APP_INTERCEPTOR, useClass: AuditDenialsInterceptor },
       ],

@@ -1,6 +1,5 @@
-import { Injectable, Logger, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuditLog } from '@zhengming/audit';
 import {
   IdentityErrorCode,
   IdentityException,
@@ -12,18 +11,10 @@ import {
 } from '@zhengming/identity';
 import { ACCESS_POLICY, type AccessPolicy, type RequestWithPrincipal } from './access';
 import { RateLimits } from './rate-limits';
+import { AccessAudit } from './access-audit';
 import { ACCESS_COOKIE } from './cookies';
 
 export const API_KEY_HEADER = 'x-api-key';
-/**
- * Refusals that look like guessing and count towards an address's limit. An expired token does not:
- * every web session meets one every quarter of an hour and simply refreshes.
- */
-export const GUESSING: ReadonlySet<string> = new Set([
-  IdentityErrorCode.TokenInvalid,
-  IdentityErrorCode.ApiKeyInvalid,
-  IdentityErrorCode.LoginFailed,
-]);
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Header the web app sends with cookie-authenticated writes; a cross-site form cannot set it. */
 export const CSRF_HEADER = 'x-requested-with';
@@ -35,15 +26,13 @@ export const CSRF_HEADER = 'x-requested-with';
  */
 @Injectable()
 export class AccessGuard implements CanActivate {
-  private readonly logger = new Logger(AccessGuard.name);
-
   constructor(
     private readonly reflector: Reflector,
     private readonly sessions: SessionsService,
     private readonly staff: StaffService,
     private readonly verifiers: VerifiersService,
     private readonly limits: RateLimits,
-    private readonly audit: AuditLog,
+    private readonly accessAudit: AccessAudit,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -57,16 +46,13 @@ export class AccessGuard implements CanActivate {
     if (policy.kind === 'public') return true;
 
     const client = request.ip;
-    const throttle = await this.limits.failuresAllowed(client);
-    if (!throttle.allowed) {
-      throw new IdentityException(IdentityErrorCode.RateLimited, { retryAfterSeconds: throttle.retryAfterSeconds });
-    }
+    await this.limits.assertMayAuthenticate(client);
     try {
       request.principal = await this.resolve(request, policy);
     } catch (error) {
       if (error instanceof IdentityException && error.code !== IdentityErrorCode.AuthRequired) {
-        if (GUESSING.has(error.code)) await this.limits.recordFailure(client);
-        await this.record(request, { kind: 'anonymous' }, 'auth.rejected', error.code);
+        await this.limits.recordRefusal(client, error.code);
+        await this.accessAudit.refused(request, { kind: 'anonymous' }, 'auth.rejected', error.code);
       }
       throw error;
     }
@@ -78,7 +64,7 @@ export class AccessGuard implements CanActivate {
           ? hasRole(principal, policy.roles)
           : principal.kind === 'institution';
     if (!allowed) {
-      await this.record(request, principal, 'auth.denied', IdentityErrorCode.Forbidden);
+      await this.accessAudit.refused(request, principal, 'auth.denied', IdentityErrorCode.Forbidden);
       throw new IdentityException(IdentityErrorCode.Forbidden);
     }
     return true;
@@ -118,25 +104,5 @@ export class AccessGuard implements CanActivate {
     }
     const { sessionId, personId } = await this.sessions.authenticate(token);
     return { kind: 'person', personId, sessionId, roles: await this.staff.rolesOf(personId) };
-  }
-
-  private async record(request: RequestWithPrincipal, principal: Principal, action: string, code: string) {
-    try {
-      await this.audit.append({
-        actor:
-          principal.kind === 'person'
-            ? { type: 'person', id: principal.personId }
-            : principal.kind === 'institution'
-              ? { type: 'institution', id: principal.institutionId }
-              : { type: 'anonymous' },
-        action,
-        outcome: 'denied',
-        requestId: request.id,
-        details: { method: request.method, route: request.routeOptions.url ?? null, code },
-      });
-    } catch (error) {
-      // A refusal stays a refusal even if the audit write fails; the failure itself is logged.
-      this.logger.error({ err: error }, 'could not audit an authorization failure');
-    }
   }
 }

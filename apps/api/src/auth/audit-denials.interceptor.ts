@@ -1,8 +1,8 @@
-import { Injectable, Logger, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { catchError, from, mergeMap, throwError, type Observable } from 'rxjs';
-import { AuditLog } from '@zhengming/audit';
 import { IdentityErrorCode, IdentityException } from '@zhengming/identity';
 import type { RequestWithPrincipal } from './access';
+import { AccessAudit } from './access-audit';
 
 /**
  * Object-level refusals happen in the services that load the object; this records each of them in
@@ -10,9 +10,7 @@ import type { RequestWithPrincipal } from './access';
  */
 @Injectable()
 export class AuditDenialsInterceptor implements NestInterceptor {
-  private readonly logger = new Logger(AuditDenialsInterceptor.name);
-
-  constructor(private readonly audit: AuditLog) {}
+  constructor(private readonly accessAudit: AccessAudit) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     return next.handle().pipe(
@@ -21,21 +19,12 @@ export class AuditDenialsInterceptor implements NestInterceptor {
           return throwError(() => error);
         }
         const request = context.switchToHttp().getRequest<RequestWithPrincipal>();
-        const principal = request.principal;
-        const recorded = this.audit
-          .append({
-            actor:
-              principal?.kind === 'person'
-                ? { type: 'person', id: principal.personId }
-                : principal?.kind === 'institution'
-                  ? { type: 'institution', id: principal.institutionId }
-                  : { type: 'anonymous' },
-            action: 'auth.denied',
-            outcome: 'denied',
-            requestId: request.id,
-            details: { method: request.method, route: request.routeOptions.url ?? null, code: error.code },
-          })
-          .catch((failure: unknown) => this.logger.error({ err: failure }, 'could not audit a refusal'));
+        const recorded = this.accessAudit.refused(
+          request,
+          request.principal ?? { kind: 'anonymous' },
+          'auth.denied',
+          error.code,
+        );
         return from(recorded).pipe(mergeMap(() => throwError(() => error)));
       }),
     );

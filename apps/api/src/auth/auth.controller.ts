@@ -13,7 +13,6 @@ import {
 import { Access, CurrentPerson } from './access';
 import { CallbackQuery, LoginQuery, RefreshBody, TokensDto } from './auth.dto';
 import { clearSessionCookies, LOGIN_COOKIE, REFRESH_COOKIE, setSessionCookies } from './cookies';
-import { GUESSING } from './access.guard';
 import { LoginService } from './login.service';
 import { RateLimits } from './rate-limits';
 import { AuditLog } from '@zhengming/audit';
@@ -47,10 +46,7 @@ export class AuthController {
   async callback(@Query() _query: CallbackQuery, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     void reply.clearCookie(LOGIN_COOKIE, { path: LOGIN_COOKIE_OPTIONS.path });
     try {
-      const throttle = await this.limits.failuresAllowed(request.ip);
-      if (!throttle.allowed) {
-        throw new IdentityException(IdentityErrorCode.RateLimited, { retryAfterSeconds: throttle.retryAfterSeconds });
-      }
+      await this.limits.assertMayAuthenticate(request.ip);
       const callbackUrl = new URL(this.config.oidc.redirectUri);
       callbackUrl.search = request.url.split('?')[1] ?? '';
       const { tokens, returnTo } = await this.login.finish(callbackUrl, request.cookies[LOGIN_COOKIE], request.id);
@@ -59,7 +55,7 @@ export class AuthController {
     } catch (error) {
       if (!(error instanceof DomainException)) throw error;
       if (error.code !== IdentityErrorCode.RateLimited) {
-        if (GUESSING.has(error.code)) await this.limits.recordFailure(request.ip);
+        await this.limits.recordRefusal(request.ip, error.code);
         await this.login.recordFailure(error.code, request.id);
       }
       // A browser goes back to the sign-in page with the reason; a script gets the coded answer.
@@ -82,17 +78,14 @@ export class AuthController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TokensDto> {
-    const throttle = await this.limits.failuresAllowed(request.ip);
-    if (!throttle.allowed) {
-      throw new IdentityException(IdentityErrorCode.RateLimited, { retryAfterSeconds: throttle.retryAfterSeconds });
-    }
+    await this.limits.assertMayAuthenticate(request.ip);
     const presented = body?.refreshToken ?? request.cookies[REFRESH_COOKIE];
     if (!presented) throw new IdentityException(IdentityErrorCode.AuthRequired);
     let tokens: SessionTokens;
     try {
       tokens = await this.sessions.refresh(presented);
     } catch (error) {
-      if (error instanceof IdentityException && GUESSING.has(error.code)) await this.limits.recordFailure(request.ip);
+      if (error instanceof IdentityException) await this.limits.recordRefusal(request.ip, error.code);
       throw error;
     }
     if (body?.refreshToken) {

@@ -1,7 +1,18 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { AUTH_CONFIG, REDIS_CONFIG, type AuthConfig, type RedisConfig } from '@zhengming/config';
+import { IdentityErrorCode, IdentityException } from '@zhengming/identity';
 import { RedisConnection } from '@zhengming/queue';
+
+/**
+ * Refusals that look like guessing and count towards an address's limit. An expired token does not:
+ * every web session meets one every quarter of an hour and simply refreshes.
+ */
+const GUESSING: ReadonlySet<string> = new Set([
+  IdentityErrorCode.TokenInvalid,
+  IdentityErrorCode.ApiKeyInvalid,
+  IdentityErrorCode.LoginFailed,
+]);
 
 export interface LimitOutcome {
   allowed: boolean;
@@ -31,17 +42,19 @@ export class RateLimits implements OnModuleInit {
     if (this.redis.client) void this.redis.ping().catch(() => undefined);
   }
 
-  /** Whether this client may still try to authenticate. */
-  async failuresAllowed(client: string): Promise<LimitOutcome> {
+  /** Refuses (429 AUTH_RATE_LIMITED) a client that has failed too often to try to authenticate again yet. */
+  async assertMayAuthenticate(client: string): Promise<void> {
     const state = await this.failures.get(client);
     if (state && state.consumedPoints >= this.config.maxFailures) {
-      return { allowed: false, retryAfterSeconds: Math.ceil(state.msBeforeNext / 1000) };
+      throw new IdentityException(IdentityErrorCode.RateLimited, {
+        retryAfterSeconds: Math.ceil(state.msBeforeNext / 1000),
+      });
     }
-    return { allowed: true, retryAfterSeconds: 0 };
   }
 
-  async recordFailure(client: string): Promise<void> {
-    await this.failures.penalty(client, 1);
+  /** Counts a refusal against the client when it looks like guessing; other refusals cost nothing. */
+  async recordRefusal(client: string, code: string): Promise<void> {
+    if (GUESSING.has(code)) await this.failures.penalty(client, 1);
   }
 
   /** Counts one request against an API key's per-minute allowance. */
