@@ -29,8 +29,12 @@ function base32Prefix(): string {
   return Array.from(randomBytes(12), (byte) => alphabet[byte & 31]).join('');
 }
 
+const TOUCH_INTERVAL_MS = 60_000;
+
 @Injectable()
 export class VerifiersService {
+  private readonly touchedAt = new Map<string, number>();
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditLog,
@@ -147,7 +151,14 @@ export class VerifiersService {
     return { key, institution: key.institution };
   }
 
+  /**
+   * Notes that a key was used, at most once a minute per key and process: the verifier hot path
+   * should not pay a database write per request for a "last used" date.
+   */
   async touch(keyId: string): Promise<void> {
+    const now = Date.now();
+    if (now - (this.touchedAt.get(keyId) ?? 0) < TOUCH_INTERVAL_MS) return;
+    this.touchedAt.set(keyId, now);
     await this.dataSource
       .getRepository(VerifierApiKeyEntity)
       .createQueryBuilder()
