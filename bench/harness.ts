@@ -85,6 +85,35 @@ export async function stopProcess(child: ChildProcess): Promise<void> {
   await exited;
 }
 
+export type LoadResult = Awaited<ReturnType<typeof load>>;
+
+/**
+ * One figure per load scenario: latency and throughput, and the throughput ratio to the scenario
+ * `baselineOf` names (none for a scenario that is its own baseline).
+ */
+export function loadFigures(
+  bench: string,
+  results: Record<string, LoadResult>,
+  baselineOf: (scenario: string) => string,
+  shape: { connections: number; durationSeconds: number },
+): BenchFigure[] {
+  return Object.entries(results).map(([scenario, r]) => {
+    const baseline = baselineOf(scenario);
+    const own = scenario === baseline;
+    return {
+      bench,
+      scenario,
+      unit: 'ms',
+      median: r.medianMs,
+      p95: r.p95Ms,
+      throughput: r.requestsPerSecond,
+      baseline: own ? undefined : baseline,
+      ratio: own ? undefined : r.requestsPerSecond / results[baseline].requestsPerSecond,
+      note: `${shape.connections} connections, ${shape.durationSeconds} s${r.non2xx ? `, ${r.non2xx} non-2xx/errors` : ''}`,
+    };
+  });
+}
+
 const round = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '' : Number(n.toFixed(2)).toString());
 
 export function printTable(figures: BenchFigure[]): void {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { createTestDatabase } from '../test/support/test-database';
-import { load, startProcess, stopProcess, type Bench, type BenchFigure } from './harness';
+import { load, loadFigures, startProcess, stopProcess, type Bench, type BenchFigure, type LoadResult } from './harness';
 import { freePort } from '../test/support/test-app';
 
 const DURATION = Number(process.env.BENCH_DURATION_SECONDS ?? 10);
@@ -18,8 +18,7 @@ export const httpApiBench: Bench = {
     const db = await createTestDatabase('bench_http');
     const figures: BenchFigure[] = [];
     try {
-      const results: Record<string, { medianMs: number; p95Ms: number; requestsPerSecond: number; non2xx: number }> =
-        {};
+      const results: Record<string, LoadResult> = {};
       for (const adapter of ['fastify', 'express']) {
         const port = await freePort();
         const server = await startProcess(
@@ -42,21 +41,17 @@ export const httpApiBench: Bench = {
           await stopProcess(server);
         }
       }
-      for (const [scenario, r] of Object.entries(results)) {
-        const [adapter, what] = scenario.split(' ');
-        const baseline = what === 'organizations' ? `${adapter} /health` : 'express /health';
-        figures.push({
-          bench: 'http-api',
-          scenario,
-          unit: 'ms',
-          median: r.medianMs,
-          p95: r.p95Ms,
-          throughput: r.requestsPerSecond,
-          baseline: scenario === baseline ? undefined : baseline,
-          ratio: scenario === baseline ? undefined : r.requestsPerSecond / results[baseline].requestsPerSecond,
-          note: `${CONNECTIONS} connections, ${DURATION} s${r.non2xx ? `, ${r.non2xx} non-2xx/errors` : ''}`,
-        });
-      }
+      figures.push(
+        ...loadFigures(
+          'http-api',
+          results,
+          (scenario) => {
+            const [adapter, what] = scenario.split(' ');
+            return what === 'organizations' ? `${adapter} /health` : 'express /health';
+          },
+          { connections: CONNECTIONS, durationSeconds: DURATION },
+        ),
+      );
       const f = results['fastify organizations'];
       const e = results['express organizations'];
       figures.push({

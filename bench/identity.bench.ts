@@ -4,7 +4,7 @@ import { loginThroughPlatform } from '../tools/oidc-login';
 import { createTestDatabase } from '../test/support/test-database';
 import { TEST_SECRETS } from '../test/support/test-secrets';
 import { startSystem } from '../test/support/test-system';
-import { load, percentile, type Bench, type BenchFigure } from './harness';
+import { load, loadFigures, percentile, type Bench, type BenchFigure, type LoadResult } from './harness';
 
 const DURATION = Number(process.env.BENCH_DURATION_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
@@ -29,25 +29,17 @@ export const identityBench: Bench = {
         ['signed in: /api/me', '/api/me', clerk],
         ['staff, own committee: staff list', '/api/organizations/440118001001/staff', clerk],
       ];
-      const results: Record<string, Awaited<ReturnType<typeof load>>> = {};
+      const results: Record<string, LoadResult> = {};
       await load(`${base}/api/me`, { connections: CONNECTIONS, durationSeconds: 2, headers: clerk }); // warm-up
       for (const [name, path, headers] of scenarios) {
         results[name] = await load(`${base}${path}`, { connections: CONNECTIONS, durationSeconds: DURATION, headers });
       }
-      const baseline = 'public: certificate type';
-      for (const [name, r] of Object.entries(results)) {
-        figures.push({
-          bench: 'identity',
-          scenario: name,
-          unit: 'ms',
-          median: r.medianMs,
-          p95: r.p95Ms,
-          throughput: r.requestsPerSecond,
-          baseline: name === baseline ? undefined : baseline,
-          ratio: name === baseline ? undefined : r.requestsPerSecond / results[baseline].requestsPerSecond,
-          note: `${CONNECTIONS} connections, ${DURATION} s${r.non2xx ? `, ${r.non2xx} non-2xx/errors` : ''}`,
-        });
-      }
+      figures.push(
+        ...loadFigures('identity', results, () => 'public: certificate type', {
+          connections: CONNECTIONS,
+          durationSeconds: DURATION,
+        }),
+      );
 
       const signIns: number[] = [];
       for (let i = 0; i < SIGN_INS; i++) {
@@ -79,30 +71,27 @@ export const identityBench: Bench = {
       hashKey: randomBytes(32),
     });
     const rounds = 100_000;
-    let started = performance.now();
     const stored: string[] = [];
-    for (let i = 0; i < rounds; i++) stored.push(cipher.encrypt('idNumber', '440118198503120125'));
-    const encryptMs = performance.now() - started;
-    started = performance.now();
-    for (const value of stored) cipher.decrypt('idNumber', value);
-    const decryptMs = performance.now() - started;
+    const timed = (operation: string, work: () => void): BenchFigure => {
+      const started = performance.now();
+      work();
+      const ms = performance.now() - started;
+      return {
+        bench: 'identity',
+        scenario: `PII ${operation} (AES-256-GCM)`,
+        unit: 'µs/op',
+        median: (ms * 1000) / rounds,
+        throughput: rounds / (ms / 1000),
+        note: `${rounds} ID numbers, one pass (mean)`,
+      };
+    };
     figures.push(
-      {
-        bench: 'identity',
-        scenario: 'PII encrypt (AES-256-GCM)',
-        unit: 'µs/op',
-        median: (encryptMs * 1000) / rounds,
-        throughput: rounds / (encryptMs / 1000),
-        note: `${rounds} ID numbers, one pass (mean)`,
-      },
-      {
-        bench: 'identity',
-        scenario: 'PII decrypt (AES-256-GCM)',
-        unit: 'µs/op',
-        median: (decryptMs * 1000) / rounds,
-        throughput: rounds / (decryptMs / 1000),
-        note: `${rounds} ID numbers, one pass (mean)`,
-      },
+      timed('encrypt', () => {
+        for (let i = 0; i < rounds; i++) stored.push(cipher.encrypt('idNumber', '440118198503120125'));
+      }),
+      timed('decrypt', () => {
+        for (const value of stored) cipher.decrypt('idNumber', value);
+      }),
     );
     return figures;
   },
