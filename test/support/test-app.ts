@@ -15,12 +15,9 @@ function repositoryRoot(start: string): string {
 export const ROOT = repositoryRoot(__dirname);
 export const API_ENTRY = join(ROOT, 'dist/apps/api/src/main.js');
 
-export interface RunningApi {
+/** A clean shutdown (stop) re-raises the signal once Nest has closed everything. */
+export interface RunningApi extends RunningProcess {
   baseUrl: string;
-  process: ChildProcess;
-  output: () => string;
-  /** SIGTERM, then the exit: a clean shutdown re-raises the signal once Nest has closed everything. */
-  stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 export async function freePort(): Promise<number> {
@@ -36,6 +33,59 @@ export async function freePort(): Promise<number> {
   });
 }
 
+export interface RunningProcess {
+  process: ChildProcess;
+  output: () => string;
+  /** SIGTERM, then the exit. */
+  stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * Starts a built entry point as its own process with exactly the environment given (plus PATH), and
+ * waits until `readyUrl` answers 2xx; fails with everything the process printed if it exits first or
+ * is not ready in time.
+ */
+export async function startProcess(
+  name: string,
+  entry: string,
+  env: Record<string, string>,
+  readyUrl: string,
+  timeoutMs = 60_000,
+): Promise<RunningProcess> {
+  const child = spawn(process.execPath, [entry], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${output}`);
+    const ok = await fetch(readyUrl)
+      .then((r) => r.ok)
+      .catch(() => false);
+    if (ok) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${name} not ready after ${timeoutMs} ms:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    process: child,
+    output: () => output,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
 /**
  * Starts the built API (`npm run build` first; the test scripts do it) as its own process, exactly
  * as the start command does, and waits until it answers /health.
@@ -46,10 +96,11 @@ export async function startApi(
   timeoutMs = 60_000,
 ): Promise<RunningApi> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
-  const child = spawn(process.execPath, [API_ENTRY], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? '',
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const api = await startProcess(
+    'API',
+    API_ENTRY,
+    {
       HOST: '127.0.0.1',
       PORT: String(port),
       LOG_LEVEL: 'info',
@@ -58,37 +109,10 @@ export async function startApi(
       ...TEST_SECRETS,
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
+    `${baseUrl}${readyPath}`,
+    timeoutMs,
   );
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`API exited with ${child.exitCode}:\n${output}`);
-    const ok = await fetch(`${baseUrl}${readyPath}`)
-      .then((r) => r.ok)
-      .catch(() => false);
-    if (ok) break;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`API not ready after ${timeoutMs} ms:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return {
-    baseUrl,
-    process: child,
-    output: () => output,
-    stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      return exited;
-    },
-  };
+  return { baseUrl, ...api };
 }
 
 export interface Answer {

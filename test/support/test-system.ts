@@ -1,7 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { loginThroughPlatform } from '../../tools/oidc-login';
-import { freePort, ROOT, startApi, type RunningApi } from './test-app';
+import { freePort, ROOT, startApi, startProcess, type RunningApi } from './test-app';
 import { TEST_SECRETS } from './test-secrets';
 
 export const IDP_SIM_ENTRY = join(ROOT, 'dist/apps/idp-sim/src/main.js');
@@ -16,10 +15,10 @@ export interface RunningIdp {
 export async function startIdpSim(redirectUri: string, port?: number): Promise<RunningIdp> {
   const idpPort = port ?? (await freePort());
   const issuer = `http://127.0.0.1:${idpPort}`;
-  const child: ChildProcess = spawn(process.execPath, [IDP_SIM_ENTRY], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? '',
+  const idp = await startProcess(
+    'idp-sim',
+    IDP_SIM_ENTRY,
+    {
       IDP_SIM_PORT: String(idpPort),
       IDP_SIM_HOST: '127.0.0.1',
       IDP_SIM_ISSUER: issuer,
@@ -27,34 +26,10 @@ export async function startIdpSim(redirectUri: string, port?: number): Promise<R
       IDP_SIM_REDIRECT_URIS: redirectUri,
       IDP_SIM_PASSWORD: TEST_SECRETS.IDP_SIM_PASSWORD,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`idp-sim exited with ${child.exitCode}:\n${output}`);
-    const ok = await fetch(`${issuer}/healthz`)
-      .then((r) => r.ok)
-      .catch(() => false);
-    if (ok) break;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`idp-sim not ready:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    issuer,
-    output: () => output,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
+    `${issuer}/healthz`,
+    30_000,
+  );
+  return { issuer, output: idp.output, stop: () => idp.stop().then(() => undefined) };
 }
 
 export interface RunningSystem {
