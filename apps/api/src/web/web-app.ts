@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply } from 'fastify';
 
 /** Where `npm run build` puts the web app: dist/web, beside dist/apps. */
 export const WEB_ROOT = join(__dirname, '../../../../web');
@@ -32,13 +33,13 @@ export async function serveWebApp(app: NestFastifyApplication): Promise<void> {
     },
   });
   const fastify = app.getHttpAdapter().getInstance();
+  const sendIndex = (reply: FastifyReply) =>
+    reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(html);
   fastify.get('/*', (request, reply) => {
     const path = request.url.split('?')[0];
     const wantsHtml = request.headers.accept?.includes('text/html') ?? false;
     if (!wantsHtml || SERVER_PREFIXES.some((prefix) => path.startsWith(prefix))) return reply.callNotFound();
-    return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(html);
+    return sendIndex(reply);
   });
-  fastify.get('/', (_request, reply) =>
-    reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(html),
-  );
+  fastify.get('/', (_request, reply) => sendIndex(reply));
 }
