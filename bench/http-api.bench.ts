@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { createTestDatabase } from '../test/support/test-database';
 import { load, loadFigures, startProcess, stopProcess, type Bench, type BenchFigure, type LoadResult } from './harness';
 import { freePort } from '../test/support/test-app';
+import { TEST_SECRETS } from '../test/support/test-secrets';
 
 const DURATION = Number(process.env.BENCH_DURATION_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
@@ -24,7 +25,14 @@ export const httpApiBench: Bench = {
         const server = await startProcess(
           join(__dirname, 'adapter-server.js'),
           [adapter],
-          { DATABASE_URL: db.url, PORT: String(port), LOG_LEVEL: 'silent', DATABASE_POOL_SIZE: '10' },
+          {
+            DATABASE_URL: db.url,
+            PORT: String(port),
+            LOG_LEVEL: 'silent',
+            DATABASE_POOL_SIZE: '10',
+            // A server database needs the secrets; these are generated for this run only.
+            ...TEST_SECRETS,
+          },
           `http://127.0.0.1:${port}/health/ready`,
         );
         try {
