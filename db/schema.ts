@@ -9,6 +9,17 @@ import {
   VerifierApiKeyEntity,
   VerifierInstitutionEntity,
 } from '@zhengming/identity';
+import {
+  ApplicationEntity,
+  ApplicationEventEntity,
+  ApplicationMaterialEntity,
+  ApplicationRoundEntity,
+  CalendarDayEntity,
+  IdempotencyKeyEntity,
+  SupplementRequestEntity,
+} from '@zhengming/applications';
+import { NotificationEntity } from '@zhengming/notifications';
+import { OutboxMessageEntity } from '@zhengming/outbox';
 import type { SchemaParts } from '@zhengming/database';
 import { migrations } from './migrations';
 
@@ -25,6 +36,15 @@ export const schema: SchemaParts = {
     LoginRequestEntity,
     VerifierInstitutionEntity,
     VerifierApiKeyEntity,
+    ApplicationEntity,
+    ApplicationMaterialEntity,
+    SupplementRequestEntity,
+    ApplicationRoundEntity,
+    ApplicationEventEntity,
+    IdempotencyKeyEntity,
+    CalendarDayEntity,
+    NotificationEntity,
+    OutboxMessageEntity,
   ],
   migrations,
 };

@@ -6,12 +6,14 @@ import { CertificateTypesService, type CertificateTypeDefinition } from '@zhengm
 import { AuditLog } from '@zhengming/audit';
 import { PeopleService, StaffRoleEntity, StaffService, type StaffGrantInput } from '@zhengming/identity';
 import type { PiiCipher } from '@zhengming/pii';
+import { upsertCalendarYear, type CalendarYearData } from '@zhengming/applications';
 
 /** The seed files live beside the sources; the build copies them next to the compiled code. */
 export const SEEDS_DIR = join(__dirname, 'seeds');
 
 export interface SeedReport {
   committeesImported: number | null;
+  calendarYears: number[];
   types: Record<string, string>;
   staffGranted: number | null;
 }
@@ -70,5 +72,19 @@ export async function seedReferenceData(dataSource: DataSource, cipher: PiiCiphe
   for (const definition of await loadCertificateTypeDefinitions()) {
     outcomes[definition.code] = (await types.publish(definition)).outcome;
   }
-  return { committeesImported, types: outcomes, staffGranted: await seedStaff(dataSource, cipher) };
+  const calendarYears = await seedCalendar(dataSource);
+  return { committeesImported, calendarYears, types: outcomes, staffGranted: await seedStaff(dataSource, cipher) };
+}
+
+/** The holiday tables, one file per year: every start brings in a newly published year or a correction. */
+export async function seedCalendar(dataSource: DataSource): Promise<number[]> {
+  const dir = join(SEEDS_DIR, 'calendar');
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
+  const years: number[] = [];
+  for (const file of files) {
+    const data = JSON.parse(await readFile(join(dir, file), 'utf8')) as CalendarYearData;
+    await dataSource.transaction((manager) => upsertCalendarYear(manager, data));
+    years.push(data.year);
+  }
+  return years;
 }

@@ -122,8 +122,8 @@ describe('API over HTTP (real PostgreSQL and Redis)', () => {
         Object.keys(methods).map((method) => ({ path, method })),
       );
       expect(routes.length).toBeGreaterThanOrEqual(6);
-      // Signed in as the district admin, and as a verifier on verifier routes, so that every route gets
-      // past authorization and its input validation is what answers.
+      // Signed in as the district admin (a committee approver on review decisions, a verifier on
+      // verifier routes), so that every route gets past authorization and its input validation answers.
       const admin = { authorization: `Bearer ${await system.token('admin')}` };
       const institution = await get(app, '/api/verifier-institutions', {
         method: 'POST',
@@ -136,9 +136,15 @@ describe('API over HTTP (real PostgreSQL and Redis)', () => {
         body: JSON.stringify({ label: '测试' }),
       });
       const verifier = { 'x-api-key': (key.body as { key: string }).key };
+      // Review decisions belong to a committee's reviewers, not to the district admin.
+      const approver = { authorization: `Bearer ${await system.token('approver-a')}` };
       for (const { path, method } of routes) {
         if (path === '/health/ready') continue;
-        const headers = path.startsWith('/api/verifier/') ? verifier : admin;
+        const headers = path.startsWith('/api/verifier/')
+          ? verifier
+          : /\/(accept|supplement-requests|reject|approve)$/.test(path)
+            ? approver
+            : admin;
         const withParams = path.replace(/\{[^}]+\}/g, 'Bad%20Value%27%3B--');
         if (withParams !== path) {
           const answer = await get(app, withParams, { method: method.toUpperCase(), headers });

@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { idNumberCheckCharacter } from '@zhengming/pii';
 import { request, type Answer } from './support/test-app';
+import { ApiClient, pngImage, preparedDraft, type ApplicationBody } from './support/applications';
 import { createTestDatabase, TEST_REDIS_URL, type TestDatabase } from './support/test-database';
 import { startSystem, type RunningSystem } from './support/test-system';
 
@@ -21,11 +23,19 @@ interface Context {
   committee: string;
   admin: Record<string, string>;
   api: (path: string, init?: RequestInit) => Promise<Answer>;
+  /** An API client signed in as a seeded user, for setting up objects. */
+  as: (username: string) => Promise<ApiClient>;
+}
+
+interface RouteRequest {
+  path: string;
+  body?: unknown;
+  headers?: Record<string, string>;
 }
 
 interface RouteCase {
   /** Builds the request; may create what it needs first (as the admin). */
-  request(context: Context): Promise<{ path: string; body?: unknown }> | { path: string; body?: unknown };
+  request(context: Context): Promise<RouteRequest> | RouteRequest;
   expect: Partial<Record<Caller, number | Record<Target, number>>> & { default: number };
   /** The call ends the caller's session (logout): sign in afresh for it. */
   freshSession?: boolean;
@@ -61,6 +71,50 @@ async function newInstitution(context: Context): Promise<string> {
     }),
   );
 }
+
+/** Committee A's and committee B's clerk: who sends an application of the target back for supplements. */
+const CLERK_OF: Record<Target, string> = { own: 'clerk-a', other: 'clerk-b' };
+
+/** resident-a's application at the target committee, brought to the state the route acts on. */
+async function application(
+  context: Context,
+  state: 'draft' | 'submitted' | 'supplement_requested' | 'answered',
+): Promise<ApplicationBody> {
+  const resident = await context.as('resident-a');
+  const draft = await preparedDraft(resident, 'weather', context.committee);
+  if (state === 'draft') return draft;
+  await resident.action(draft.id, 'submit');
+  if (state === 'submitted') return draft;
+  const clerk = await context.as(CLERK_OF[context.target]);
+  await clerk.call('POST', `/api/applications/${draft.id}/supplement-requests`, {
+    items: [{ materialKey: 'applicant-id-card', reason: '请重新拍摄' }],
+  });
+  if (state === 'supplement_requested') return draft;
+  await resident.upload(draft.id, 'applicant-id-card', await pngImage(), 'again.png');
+  return draft;
+}
+
+/** Residents apply; reviewers of the committee act; the owner alone changes their own application. */
+const ownerOnly = (status: number): RouteCase['expect'] => ({
+  default: 403,
+  anonymous: 401,
+  'resident-a': status,
+});
+const readers = (status: number): RouteCase['expect'] => ({
+  default: 403,
+  anonymous: 401,
+  'resident-a': status,
+  'clerk-a': { own: status, other: 403 },
+  'approver-a': { own: status, other: 403 },
+  'supervisor-a': { own: status, other: 403 },
+  admin: status,
+});
+const reviewers = (status: number): RouteCase['expect'] => ({
+  default: 403,
+  anonymous: 401,
+  'clerk-a': { own: status, other: 403 },
+  'approver-a': { own: status, other: 403 },
+});
 
 const MATRIX: Record<string, RouteCase> = {
   'GET /health': { request: () => ({ path: '/health' }), expect: everyone(200) },
@@ -147,7 +201,120 @@ const MATRIX: Record<string, RouteCase> = {
     expect: { default: 403, anonymous: 401, verifier: 200 },
   },
   'GET /api/audit-events': { request: () => ({ path: '/api/audit-events?limit=5' }), expect: adminOnly(200) },
+  'GET /api/committees/lookup': {
+    request: () => ({ path: `/api/committees/lookup?address=${encodeURIComponent('荔城街道城南社区府佑路8号')}` }),
+    expect: everyone(200),
+  },
+  'POST /api/applications': {
+    request: ({ committee }) => ({
+      path: '/api/applications',
+      body: { typeCode: 'weather', committeeCode: committee },
+      headers: { 'idempotency-key': `matrix-${randomUUID()}` },
+    }),
+    expect: signedIn(201),
+  },
+  'GET /api/applications': { request: () => ({ path: '/api/applications?mine=true' }), expect: signedIn(200) },
+  'GET /api/applications/{id}': {
+    request: async (context) => ({ path: `/api/applications/${(await application(context, 'draft')).id}` }),
+    expect: readers(200),
+  },
+  'PUT /api/applications/{id}': {
+    request: async (context) => ({
+      path: `/api/applications/${(await application(context, 'draft')).id}`,
+      body: { form: { eventPlace: '增城区荔城街道城南社区' } },
+    }),
+    expect: ownerOnly(200),
+  },
+  'POST /api/applications/{id}/materials': {
+    request: async (context) => {
+      const form = new FormData();
+      form.append('key', 'site-photos');
+      form.append('file', new Blob([new Uint8Array(await pngImage())]), 'photo.png');
+      return { path: `/api/applications/${(await application(context, 'draft')).id}/materials`, body: form };
+    },
+    expect: ownerOnly(201),
+  },
+  'DELETE /api/applications/{id}/materials/{materialId}': {
+    request: async (context) => {
+      const draft = await application(context, 'draft');
+      return {
+        path: `/api/applications/${draft.id}/materials/${await firstMaterial(context, draft.id)}`,
+      };
+    },
+    expect: ownerOnly(204),
+  },
+  'GET /api/applications/{id}/materials/{materialId}/content': {
+    request: async (context) => {
+      const draft = await application(context, 'draft');
+      return { path: `/api/applications/${draft.id}/materials/${await firstMaterial(context, draft.id)}/content` };
+    },
+    expect: readers(200),
+  },
+  'POST /api/applications/{id}/submit': {
+    request: async (context) => ({
+      path: `/api/applications/${(await application(context, 'draft')).id}/submit`,
+      body: {},
+    }),
+    expect: ownerOnly(200),
+  },
+  'POST /api/applications/{id}/withdraw': {
+    request: async (context) => ({
+      path: `/api/applications/${(await application(context, 'submitted')).id}/withdraw`,
+      body: {},
+    }),
+    expect: ownerOnly(200),
+  },
+  'POST /api/applications/{id}/resubmit': {
+    request: async (context) => ({
+      path: `/api/applications/${(await application(context, 'answered')).id}/resubmit`,
+      body: {},
+    }),
+    expect: ownerOnly(200),
+  },
+  'POST /api/applications/{id}/accept': {
+    request: async (context) => ({
+      path: `/api/applications/${(await application(context, 'submitted')).id}/accept`,
+      body: {},
+    }),
+    expect: reviewers(200),
+  },
+  'POST /api/applications/{id}/supplement-requests': {
+    request: async (context) => ({
+      path: `/api/applications/${(await application(context, 'submitted')).id}/supplement-requests`,
+      body: { items: [{ materialKey: 'applicant-id-card', reason: '照片不清晰' }] },
+    }),
+    expect: reviewers(200),
+  },
+  'POST /api/applications/{id}/reject': {
+    request: async (context) => ({
+      path: `/api/applications/${(await application(context, 'submitted')).id}/reject`,
+      body: { reason: '不属于本社区证明范围' },
+    }),
+    expect: reviewers(200),
+  },
+  'POST /api/applications/{id}/approve': {
+    request: async (context) => ({
+      path: `/api/applications/${(await application(context, 'submitted')).id}/approve`,
+      body: {},
+    }),
+    expect: { default: 403, anonymous: 401, 'approver-a': { own: 200, other: 403 } },
+  },
+  'GET /api/notifications': { request: () => ({ path: '/api/notifications' }), expect: signedIn(200) },
+  'POST /api/notifications/{id}/read': {
+    request: async (context) => {
+      await application(context, 'submitted');
+      const inbox = await (await context.as('resident-a')).call('GET', '/api/notifications');
+      return { path: `/api/notifications/${(inbox.body as { items: { id: string }[] }).items[0].id}/read` };
+    },
+    // Someone else's message does not exist for the caller.
+    expect: { default: 404, anonymous: 401, verifier: 403, 'resident-a': 204 },
+  },
 };
+
+async function firstMaterial(context: Context, id: string): Promise<string> {
+  const view = await (await context.as('resident-a')).call('GET', `/api/applications/${id}`);
+  return (view.body as ApplicationBody).materials[0].id;
+}
 
 interface OpenApiDocument {
   paths: Record<string, Record<string, unknown>>;
@@ -158,12 +325,13 @@ describe('authorization matrix (every route × every caller × own and other org
   let system: RunningSystem;
   let verifierKey: string;
   const api = (path: string, init?: RequestInit) => request(system.api.baseUrl, path, init);
+  const as = async (username: string) => new ApiClient(system.api.baseUrl, await system.token(username));
 
   beforeAll(async () => {
     db = await createTestDatabase('matrix');
     system = await startSystem({ DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL });
     const admin = { authorization: `Bearer ${await system.token('admin')}` };
-    const institution = await newInstitution({ target: 'own', committee: COMMITTEE_A, admin, api });
+    const institution = await newInstitution({ target: 'own', committee: COMMITTEE_A, admin, api, as });
     const key = await api(`/api/verifier-institutions/${institution}/api-keys`, {
       method: 'POST',
       headers: { ...admin, 'content-type': 'application/json' },
@@ -193,19 +361,20 @@ describe('authorization matrix (every route × every caller × own and other org
     async (route, caller, target, { routeCase }) => {
       const admin = { authorization: `Bearer ${await system.token('admin')}` };
       const committee = target === 'own' ? COMMITTEE_A : COMMITTEE_B;
-      const { path, body } = await routeCase.request({ target, committee, admin, api });
-      const headers: Record<string, string> = {};
+      const { path, body, headers: extra } = await routeCase.request({ target, committee, admin, api, as });
+      const headers: Record<string, string> = { ...extra };
       if (caller === 'verifier') headers['x-api-key'] = verifierKey;
       else if (caller !== 'anonymous') {
         const token = routeCase.freshSession ? await system.freshToken(caller) : await system.token(caller);
         headers.authorization = `Bearer ${token}`;
       }
-      if (body !== undefined) headers['content-type'] = 'application/json';
+      const multipart = body instanceof FormData;
+      if (body !== undefined && !multipart) headers['content-type'] = 'application/json';
       const method = route.split(' ')[0];
       const answer = await api(path, {
         method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: body === undefined ? undefined : multipart ? body : JSON.stringify(body),
         redirect: 'manual',
       });
       const rule = routeCase.expect[caller] ?? routeCase.expect.default;

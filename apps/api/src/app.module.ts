@@ -11,6 +11,10 @@ import { CertificateTypesModule } from '@zhengming/certificate-types';
 import { AuditModule } from '@zhengming/audit';
 import { IdentityModule } from '@zhengming/identity';
 import { PiiModule } from '@zhengming/pii';
+import { ApplicationsModule } from '@zhengming/applications';
+import { NotificationsModule } from '@zhengming/notifications';
+import { OutboxModule } from '@zhengming/outbox';
+import { StorageModule } from '@zhengming/storage';
 import { schema } from '../../../db/schema';
 import { HealthController } from './health/health.controller';
 import { MetricsController } from './metrics/metrics.controller';
@@ -31,6 +35,9 @@ import { RateLimits } from './auth/rate-limits';
 import { StaffController } from './auth/staff.controller';
 import { VerifiersController } from './auth/verifiers.controller';
 import { LOG_REDACT_PATHS } from './http/log-redaction';
+import { ApplicationsController } from './applications/applications.controller';
+import { CommitteeLookupController } from './applications/committee-lookup.controller';
+import { NotificationsController } from './applications/notifications.controller';
 import { requestIdOf } from './http/request-id';
 
 @Module({})
@@ -71,6 +78,16 @@ export class AppModule {
         OrganizationsModule,
         CertificateTypesModule,
         IdentityModule,
+        StorageModule,
+        // Without Redis the API runs outbox work itself; with Redis the worker process does.
+        OutboxModule.forRoot({
+          mode: config.redis.url ? 'off' : 'in-process',
+          pollIntervalMs: 1000,
+          leaseMs: 5 * 60_000,
+          batchSize: 20,
+        }),
+        NotificationsModule,
+        ApplicationsModule,
       ],
       controllers: [
         HealthController,
@@ -82,6 +99,9 @@ export class AppModule {
         StaffController,
         VerifiersController,
         AuditController,
+        ApplicationsController,
+        NotificationsController,
+        CommitteeLookupController,
       ],
       providers: [
         MetricsService,

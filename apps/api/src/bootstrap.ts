@@ -11,6 +11,8 @@ import { MetricsService } from './metrics/metrics.service';
 import { REQUEST_ID_HEADER, requestIdOf } from './http/request-id';
 import { serveWebApp } from './web/web-app';
 import fastifyCookie from '@fastify/cookie';
+import fastifyMultipart from '@fastify/multipart';
+import { MULTIPART_LIMITS } from './applications/material-upload';
 
 /** Builds the HTTP application: the entry point and the tests boot exactly the same thing. */
 export async function createApiApplication(config: AppConfig): Promise<NestFastifyApplication> {
@@ -30,6 +32,7 @@ export async function createApiApplication(config: AppConfig): Promise<NestFasti
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
   await app.register(fastifyCookie);
+  await app.register(fastifyMultipart, { limits: { ...MULTIPART_LIMITS, fileSize: config.materials.maxBytes } });
   await serveWebApp(app);
 
   const metrics = app.get(MetricsService);

@@ -37,8 +37,13 @@ function refreshSession(): Promise<boolean> {
   return refreshing;
 }
 
-async function send(method: string, path: string, body?: unknown): Promise<Response> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
+async function send(
+  method: string,
+  path: string,
+  body?: unknown,
+  extraHeaders: Record<string, string> = {},
+): Promise<Response> {
+  const headers: Record<string, string> = { Accept: 'application/json', ...extraHeaders };
   if (method !== 'GET' && method !== 'HEAD') Object.assign(headers, csrfHeader);
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   try {
@@ -54,25 +59,31 @@ async function send(method: string, path: string, body?: unknown): Promise<Respo
 }
 
 async function toApiError(response: Response): Promise<ApiError> {
+  return errorFromText(response.status, await response.text().catch(() => ''));
+}
+
+function errorFromText(status: number, text: string): ApiError {
   try {
-    const body: unknown = await response.json();
+    const body: unknown = JSON.parse(text);
     if (body && typeof body === 'object' && 'code' in body && 'message' in body) {
       const { code, message, details } = body as { code: unknown; message: unknown; details?: unknown };
       if (typeof code === 'string' && typeof message === 'string') {
         const extra = details && typeof details === 'object' ? (details as Record<string, unknown>) : {};
-        return new ApiError(response.status, code, message, extra);
+        return new ApiError(status, code, message, extra);
       }
     }
   } catch {
     // Not JSON (a proxy's error page, say): fall through to the generic message.
   }
-  return new ApiError(response.status, 'UNEXPECTED_RESPONSE', errors.unexpected);
+  return new ApiError(status, 'UNEXPECTED_RESPONSE', errors.unexpected);
 }
 
 export interface RequestOptions {
   body?: unknown;
   /** Tell the session listener when still 401 after a refresh (default true). */
   notifySessionExpired?: boolean;
+  /** Extra request headers, such as `Idempotency-Key`. */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -80,9 +91,9 @@ export interface RequestOptions {
  * one retry; a second 401 means the user is logged out.
  */
 export async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-  let response = await send(method, path, options.body);
+  let response = await send(method, path, options.body, options.headers);
   if (response.status === 401 && !path.startsWith('/api/auth/')) {
-    if (await refreshSession()) response = await send(method, path, options.body);
+    if (await refreshSession()) response = await send(method, path, options.body, options.headers);
     if (response.status === 401 && options.notifySessionExpired !== false) sessionExpiredListener?.();
   }
   if (!response.ok) throw await toApiError(response);
@@ -98,7 +109,56 @@ export async function request<T>(method: string, path: string, options: RequestO
 export const api = {
   get: <T>(path: string, options?: RequestOptions) => request<T>('GET', path, options),
   post: <T>(path: string, body?: unknown, options?: RequestOptions) => request<T>('POST', path, { ...options, body }),
+  put: <T>(path: string, body?: unknown, options?: RequestOptions) => request<T>('PUT', path, { ...options, body }),
+  delete: <T>(path: string, options?: RequestOptions) => request<T>('DELETE', path, options),
 };
+
+interface XhrResult {
+  status: number;
+  text: string;
+}
+
+function sendForm(path: string, form: FormData, onProgress?: (fraction: number) => void): Promise<XhrResult> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', path);
+    xhr.withCredentials = true;
+    xhr.setRequestHeader('Accept', 'application/json');
+    for (const [name, value] of Object.entries(csrfHeader)) xhr.setRequestHeader(name, value);
+    xhr.upload.onprogress = (event) => {
+      if (event.lengthComputable && event.total > 0) onProgress?.(event.loaded / event.total);
+    };
+    xhr.onload = () => resolve({ status: xhr.status, text: xhr.responseText });
+    xhr.onerror = () => reject(new ApiError(0, 'NETWORK_ERROR', errors.network));
+    xhr.onabort = () => reject(new ApiError(0, 'NETWORK_ERROR', errors.network));
+    xhr.send(form);
+  });
+}
+
+/**
+ * A multipart upload through XMLHttpRequest, which (unlike fetch) reports upload progress. Same
+ * session rules as `request`: one refresh and one retry on 401.
+ */
+export async function uploadForm<T>(
+  path: string,
+  buildForm: () => FormData,
+  onProgress?: (fraction: number) => void,
+): Promise<T> {
+  let result = await sendForm(path, buildForm(), onProgress);
+  if (result.status === 401) {
+    if (await refreshSession()) {
+      onProgress?.(0);
+      result = await sendForm(path, buildForm(), onProgress);
+    }
+    if (result.status === 401) sessionExpiredListener?.();
+  }
+  if (result.status < 200 || result.status >= 300) throw errorFromText(result.status, result.text);
+  try {
+    return (result.text ? JSON.parse(result.text) : undefined) as T;
+  } catch {
+    throw new ApiError(result.status, 'UNEXPECTED_RESPONSE', errors.unexpected);
+  }
+}
 
 /** The login is a full-page navigation: the API sends the browser to the identity platform. */
 export function loginUrl(returnTo: string): string {

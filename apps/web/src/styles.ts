@@ -1,11 +1,26 @@
 // Vant's styles, one import per component in use (no auto-import plugin), then the app's own.
+import 'vant/es/badge/style/index';
 import 'vant/es/button/style/index';
 import 'vant/es/cell/style/index';
 import 'vant/es/cell-group/style/index';
+import 'vant/es/checkbox/style/index';
+import 'vant/es/collapse/style/index';
+import 'vant/es/collapse-item/style/index';
+import 'vant/es/dialog/style/index';
 import 'vant/es/empty/style/index';
+import 'vant/es/field/style/index';
 import 'vant/es/icon/style/index';
 import 'vant/es/loading/style/index';
 import 'vant/es/nav-bar/style/index';
+import 'vant/es/overlay/style/index';
+import 'vant/es/popup/style/index';
+import 'vant/es/progress/style/index';
+import 'vant/es/pull-refresh/style/index';
+import 'vant/es/radio/style/index';
+import 'vant/es/radio-group/style/index';
+import 'vant/es/search/style/index';
+import 'vant/es/step/style/index';
+import 'vant/es/steps/style/index';
 import 'vant/es/tabbar/style/index';
 import 'vant/es/tabbar-item/style/index';
 import 'vant/es/tag/style/index';

@@ -3,12 +3,17 @@ import { LoggerModule } from 'nestjs-pino';
 import { ConfigModule, type AppConfig } from '@zhengming/config';
 import { DatabaseModule } from '@zhengming/database';
 import { QueueModule } from '@zhengming/queue';
+import { AuditModule } from '@zhengming/audit';
+import { PiiModule } from '@zhengming/pii';
+import { OutboxModule } from '@zhengming/outbox';
+import { NotificationsModule } from '@zhengming/notifications';
 import { schema } from '../../../db/schema';
 import { LOG_REDACT_PATHS } from '../../api/src/http/log-redaction';
 
 /**
  * The worker process: BullMQ processors over the same libraries as the API, no HTTP layer. Job
- * queues arrive with the contexts that need them (issuing, deliveries, statistics).
+ * queues arrive with the contexts that need them: notifications now; issuing, deliveries and
+ * statistics later.
  */
 @Module({})
 export class WorkerModule {
@@ -22,6 +27,11 @@ export class WorkerModule {
         }),
         DatabaseModule.forRoot(schema),
         QueueModule,
+        PiiModule,
+        AuditModule,
+        // The worker relays due outbox rows onto BullMQ and works them; the database stays the truth.
+        OutboxModule.forRoot({ mode: 'queue', pollIntervalMs: 1000, leaseMs: 5 * 60_000, batchSize: 50 }),
+        NotificationsModule,
       ],
     };
   }

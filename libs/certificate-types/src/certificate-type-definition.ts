@@ -1,5 +1,6 @@
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
+import { isValidIdNumber } from '@zhengming/pii';
 
 export const MATERIAL_FILE_KINDS = ['image', 'pdf'] as const;
 export type MaterialFileKind = (typeof MATERIAL_FILE_KINDS)[number];
@@ -121,17 +122,70 @@ export interface SchemaProblem {
   message: string;
 }
 
+/**
+ * Formats that mark a form field as personal data as well as checking it: such fields are masked
+ * wherever a form is shown (see `personalFieldsOf`).
+ */
+export const PERSONAL_DATA_FORMATS = { 'cn-id-number': 'idNumber', 'cn-mobile': 'phone' } as const;
+export type PersonalDataFormat = keyof typeof PERSONAL_DATA_FORMATS;
+
 export function createAjv(): Ajv2020 {
   const ajv = new Ajv2020({ allErrors: true, strict: true });
   addFormats(ajv);
+  // GB 11643: the check character catches a mistyped digit, which a pattern alone lets through.
+  ajv.addFormat('cn-id-number', { type: 'string', validate: (value: string) => isValidIdNumber(value) });
+  ajv.addFormat('cn-mobile', { type: 'string', validate: (value: string) => /^1[3-9]\d{9}$/.test(value) });
   return ajv;
+}
+
+/** The form fields holding an ID number or a phone number, by the format their schema declares. */
+export function personalFieldsOf(schema: FormSchema): { field: string; kind: 'idNumber' | 'phone' }[] {
+  return Object.entries(schema.properties).flatMap(([field, property]) => {
+    const format = (property as { format?: string }).format;
+    return format && format in PERSONAL_DATA_FORMATS
+      ? [{ field, kind: PERSONAL_DATA_FORMATS[format as PersonalDataFormat] }]
+      : [];
+  });
+}
+
+const FORMAT_MESSAGES: Record<string, string> = {
+  'cn-id-number': '身份证号码有误，请核对（18 位，末位校验码）',
+  'cn-mobile': '手机号码有误，应为 11 位手机号',
+  date: '日期格式应为 YYYY-MM-DD',
+};
+
+function messageOf(e: ErrorObject): string {
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'required':
+      return `缺少 ${String(p.missingProperty)}`;
+    case 'additionalProperties':
+      return `不认识的字段 ${String(p.additionalProperty)}`;
+    case 'format':
+      return FORMAT_MESSAGES[String(p.format)] ?? '格式不正确';
+    case 'pattern':
+      return '格式不正确';
+    case 'minLength':
+      return `至少 ${String(p.limit)} 个字`;
+    case 'maxLength':
+      return `最多 ${String(p.limit)} 个字`;
+    case 'minimum':
+      return `不能小于 ${String(p.limit)}`;
+    case 'maximum':
+      return `不能大于 ${String(p.limit)}`;
+    case 'enum':
+      return '请从给定的选项中选择';
+    case 'type':
+      return `类型应为 ${String(p.type)}`;
+    default:
+      return e.message ?? '不符合要求';
+  }
 }
 
 export function toProblems(errors: ErrorObject[] | null | undefined): SchemaProblem[] {
   return (errors ?? []).map((e) => ({
-    path: e.instancePath || '/',
-    message:
-      e.params && 'missingProperty' in e.params ? `缺少 ${String(e.params.missingProperty)}` : (e.message ?? 'invalid'),
+    path: e.keyword === 'required' ? `${e.instancePath}/${String(e.params.missingProperty)}` : e.instancePath || '/',
+    message: messageOf(e),
   }));
 }
 

@@ -73,7 +73,8 @@ export class CertificateTypeVersionEntity {
   @Column({ type: 'jsonb' })
   integrations!: Integration[];
 
-  @Column({ name: 'form_schema', type: 'jsonb' })
+  /** `json`, not `jsonb`: the form shows fields in the order the definition lists them. */
+  @Column({ name: 'form_schema', type: 'json' })
   formSchema!: FormSchema;
 
   @Column({ type: 'jsonb' })

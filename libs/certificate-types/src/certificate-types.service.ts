@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { ValidateFunction } from 'ajv';
 import { CertificateTypeEntity, CertificateTypeVersionEntity } from './certificate-type.entity';
 import { CertificateTypeErrorCode, CertificateTypeException } from './certificate-type.exception';
@@ -36,6 +36,7 @@ const DEFINITION_FIELDS = [
 export class CertificateTypesService {
   /** Compiled form validators by version id: a version never changes, so they never go stale. */
   private readonly formValidators = new Map<string, ValidateFunction>();
+  private readonly versions = new Map<string, CertificateTypeVersionEntity>();
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
@@ -105,18 +106,31 @@ export class CertificateTypesService {
     });
   }
 
-  /** Validates a filled-in form against the exact version the application was made with. */
-  validateForm(version: CertificateTypeVersionEntity, form: unknown): void {
-    let validate = this.formValidators.get(version.id);
+  /**
+   * Validates a filled-in form against the exact version the application was made with. A draft
+   * may leave required fields empty, but whatever it holds must already be valid.
+   */
+  validateForm(version: CertificateTypeVersionEntity, form: unknown, options: { draft?: boolean } = {}): void {
+    const cacheKey = options.draft ? `${version.id}:draft` : version.id;
+    let validate = this.formValidators.get(cacheKey);
     if (!validate) {
-      validate = createAjv().compile(version.formSchema);
-      this.formValidators.set(version.id, validate);
+      validate = createAjv().compile(options.draft ? { ...version.formSchema, required: [] } : version.formSchema);
+      this.formValidators.set(cacheKey, validate);
     }
     if (!validate(form)) {
       throw new CertificateTypeException(CertificateTypeErrorCode.FormInvalid, {
         problems: toProblems(validate.errors),
       });
     }
+  }
+
+  /** A version by id. Versions never change once published, so each is read once per process. */
+  async version(id: string, manager: EntityManager = this.dataSource.manager): Promise<CertificateTypeVersionEntity> {
+    const cached = this.versions.get(id);
+    if (cached) return cached;
+    const version = await manager.getRepository(CertificateTypeVersionEntity).findOneByOrFail({ id });
+    this.versions.set(id, version);
+    return version;
   }
 }
 

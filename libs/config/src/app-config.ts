@@ -51,6 +51,26 @@ export interface AuthConfig {
   failureWindowSeconds: number;
 }
 
+export type StorageConfig =
+  | { driver: 'local'; localDir: string }
+  | {
+      driver: 's3';
+      endpoint: string | undefined;
+      region: string;
+      bucket: string;
+      accessKeyId: string;
+      secretAccessKey: string;
+      forcePathStyle: boolean;
+    };
+
+export interface MaterialsConfig {
+  maxBytes: number;
+  maxFiles: number;
+}
+
+export type SmsConfig =
+  { driver: 'log'; signName: string } | { driver: 'http'; gatewayUrl: string; gatewayToken: string; signName: string };
+
 export interface AppConfig {
   http: HttpConfig;
   database: DatabaseConfig;
@@ -58,6 +78,9 @@ export interface AppConfig {
   log: LogConfig;
   pii: PiiConfig;
   auth: AuthConfig;
+  storage: StorageConfig;
+  materials: MaterialsConfig;
+  sms: SmsConfig;
 }
 
 /** Raised at boot when the environment is wrong; its message names every offending variable. */
@@ -94,6 +117,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       { variable: 'PII_ACTIVE_KEY_ID', message: 'must name a key of PII_ENCRYPTION_KEYS' },
     ]);
   }
+  const storage = storageConfigOf(e);
+  const sms = smsConfigOf(e);
   return {
     http: {
       port: e.PORT,
@@ -133,6 +158,44 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxFailures: e.AUTH_MAX_FAILURES,
       failureWindowSeconds: e.AUTH_FAILURE_WINDOW_SECONDS,
     },
+    storage,
+    materials: { maxBytes: e.MATERIAL_MAX_BYTES, maxFiles: e.MATERIAL_MAX_FILES },
+    sms,
+  };
+}
+
+function storageConfigOf(e: Environment): StorageConfig {
+  if (e.STORAGE_DRIVER === 'local') return { driver: 'local', localDir: e.STORAGE_LOCAL_DIR };
+  const missing = (['S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const).filter((name) => !e[name]);
+  if (missing.length > 0) {
+    throw new ConfigValidationError(
+      missing.map((variable) => ({ variable, message: 'is required when STORAGE_DRIVER=s3' })),
+    );
+  }
+  return {
+    driver: 's3',
+    endpoint: e.S3_ENDPOINT,
+    region: e.S3_REGION,
+    bucket: e.S3_BUCKET!,
+    accessKeyId: e.S3_ACCESS_KEY_ID!,
+    secretAccessKey: e.S3_SECRET_ACCESS_KEY!,
+    forcePathStyle: e.S3_FORCE_PATH_STYLE,
+  };
+}
+
+function smsConfigOf(e: Environment): SmsConfig {
+  if (e.SMS_DRIVER === 'log') return { driver: 'log', signName: e.SMS_SIGN_NAME };
+  const missing = (['SMS_GATEWAY_URL', 'SMS_GATEWAY_TOKEN'] as const).filter((name) => !e[name]);
+  if (missing.length > 0) {
+    throw new ConfigValidationError(
+      missing.map((variable) => ({ variable, message: 'is required when SMS_DRIVER=http' })),
+    );
+  }
+  return {
+    driver: 'http',
+    gatewayUrl: e.SMS_GATEWAY_URL!,
+    gatewayToken: e.SMS_GATEWAY_TOKEN!,
+    signName: e.SMS_SIGN_NAME,
   };
 }
 

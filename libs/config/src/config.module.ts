@@ -8,6 +8,9 @@ export const REDIS_CONFIG = Symbol('REDIS_CONFIG');
 export const LOG_CONFIG = Symbol('LOG_CONFIG');
 export const PII_CONFIG = Symbol('PII_CONFIG');
 export const AUTH_CONFIG = Symbol('AUTH_CONFIG');
+export const STORAGE_CONFIG = Symbol('STORAGE_CONFIG');
+export const MATERIALS_CONFIG = Symbol('MATERIALS_CONFIG');
+export const SMS_CONFIG = Symbol('SMS_CONFIG');
 
 /** Provides the validated configuration, one injection token per namespace. */
 @Global()
@@ -24,8 +27,22 @@ export class ConfigModule {
         { provide: LOG_CONFIG, useValue: config.log },
         { provide: PII_CONFIG, useValue: config.pii },
         { provide: AUTH_CONFIG, useValue: config.auth },
+        { provide: STORAGE_CONFIG, useValue: config.storage },
+        { provide: MATERIALS_CONFIG, useValue: config.materials },
+        { provide: SMS_CONFIG, useValue: config.sms },
       ],
-      exports: [APP_CONFIG, HTTP_CONFIG, DATABASE_CONFIG, REDIS_CONFIG, LOG_CONFIG, PII_CONFIG, AUTH_CONFIG],
+      exports: [
+        APP_CONFIG,
+        HTTP_CONFIG,
+        DATABASE_CONFIG,
+        REDIS_CONFIG,
+        LOG_CONFIG,
+        PII_CONFIG,
+        AUTH_CONFIG,
+        STORAGE_CONFIG,
+        MATERIALS_CONFIG,
+        SMS_CONFIG,
+      ],
     };
   }
 }

@@ -98,11 +98,50 @@ export const authConfigSchema = z.object({
   AUTH_FAILURE_WINDOW_SECONDS: seconds(1, 24 * 3600).default(300),
 });
 
+export const storageConfigSchema = z.object({
+  /** Where materials and issued PDFs are kept: a local folder (default) or S3-compatible object storage. */
+  STORAGE_DRIVER: z.enum(['local', 's3']).default('local'),
+  STORAGE_LOCAL_DIR: z.string().min(1).default('./data/files'),
+  S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid bucket name')
+    .optional(),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  /** Most S3-compatible servers (MinIO, Ceph) want path-style addressing. */
+  S3_FORCE_PATH_STYLE: bool.default(true),
+});
+
+export const materialsConfigSchema = z.object({
+  /** Largest single uploaded material, in bytes. */
+  MATERIAL_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(64 * 1024)
+    .max(100 * 1024 * 1024)
+    .default(10 * 1024 * 1024),
+  /** Most materials one application may hold across all its requirements. */
+  MATERIAL_MAX_FILES: z.coerce.number().int().min(1).max(200).default(40),
+});
+
+export const smsConfigSchema = z.object({
+  /** `log` writes each text message to the log (development); `http` posts it to an SMS gateway. */
+  SMS_DRIVER: z.enum(['log', 'http']).default('log'),
+  SMS_GATEWAY_URL: z.url({ protocol: /^https?$/ }).optional(),
+  SMS_GATEWAY_TOKEN: z.string().min(16).optional(),
+  SMS_SIGN_NAME: z.string().min(1).max(20).default('增城区电子证明'),
+});
+
 export const environmentSchema = httpConfigSchema
   .extend(databaseConfigSchema.shape)
   .extend(redisConfigSchema.shape)
   .extend(logConfigSchema.shape)
   .extend(piiConfigSchema.shape)
-  .extend(authConfigSchema.shape);
+  .extend(authConfigSchema.shape)
+  .extend(storageConfigSchema.shape)
+  .extend(materialsConfigSchema.shape)
+  .extend(smsConfigSchema.shape);
 
 export type Environment = z.infer<typeof environmentSchema>;

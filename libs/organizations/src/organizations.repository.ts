@@ -28,6 +28,17 @@ export class OrganizationsRepository {
     return this.repository.findOne({ where: { code } });
   }
 
+  /** Every active committee with its town: the 366 rows the address lookup matches against. */
+  activeCommittees(): Promise<OrganizationEntity[]> {
+    return this.repository
+      .createQueryBuilder('o')
+      .leftJoinAndSelect('o.parent', 'parent')
+      .where('o.active = true')
+      .andWhere("o.level = 'committee'")
+      .orderBy('o.code', 'ASC')
+      .getMany();
+  }
+
   /** Active organizations matching the filters, ordered by code, with the total count for paging. */
   search(filter: OrganizationSearch): Promise<[OrganizationEntity[], number]> {
     const query = this.repository

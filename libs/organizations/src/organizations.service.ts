@@ -61,4 +61,25 @@ export class OrganizationsService {
     }
     return organization;
   }
+
+  /**
+   * The committees an address names: a committee matches when its short name (城南社区, 石滩村)
+   * appears in the address; when the address also names a town, committees of other towns drop out.
+   * Residents confirm the pick, so several candidates are returned rather than a guess.
+   */
+  async lookupCommitteesByAddress(address: string): Promise<OrganizationEntity[]> {
+    const text = address.replace(/\s+/g, '');
+    if (text.length < 2) return [];
+    const committees = await this.organizations.activeCommittees();
+    const matches = committees.filter((c) => text.includes(shortCommitteeName(c.name)));
+    const inNamedTown = matches.filter((c) => c.parent && text.includes(c.parent.name));
+    return (inNamedTown.length > 0 ? inNamedTown : matches).slice(0, 10);
+  }
+}
+
+/** 城南社区居民委员会 → 城南社区, 廖村村民委员会 → 廖村, 石滩村民委员会 → 石滩村. */
+export function shortCommitteeName(name: string): string {
+  const village = /^(.+?)(村民委员会|村委会)$/.exec(name);
+  if (village) return village[1].endsWith('村') ? village[1] : `${village[1]}村`;
+  return name.replace(/(居民委员会|居委会|委员会)$/, '');
 }

@@ -2,9 +2,16 @@ import { HttpStatus } from '@nestjs/common';
 import { OrganizationErrorCode } from '@zhengming/organizations';
 import { CertificateTypeErrorCode } from '@zhengming/certificate-types';
 import { IdentityErrorCode } from '@zhengming/identity';
+import { ApplicationErrorCode, MaterialErrorCode } from '@zhengming/applications';
 import { HttpErrorCode } from './http-error';
 
-export type ErrorCode = HttpErrorCode | OrganizationErrorCode | CertificateTypeErrorCode | IdentityErrorCode;
+export type ErrorCode =
+  | HttpErrorCode
+  | OrganizationErrorCode
+  | CertificateTypeErrorCode
+  | IdentityErrorCode
+  | ApplicationErrorCode
+  | MaterialErrorCode;
 
 /**
  * Every error code of every context and the HTTP status it answers with. A code added to a context
@@ -49,6 +56,32 @@ export const STATUS_OF_CODE: Readonly<Record<ErrorCode, HttpStatus>> = {
   [IdentityErrorCode.InstitutionNotFound]: HttpStatus.NOT_FOUND,
   [IdentityErrorCode.InstitutionExists]: HttpStatus.CONFLICT,
   [IdentityErrorCode.AuditQueryInvalid]: HttpStatus.BAD_REQUEST,
+  [ApplicationErrorCode.NotFound]: HttpStatus.NOT_FOUND,
+  [ApplicationErrorCode.StateConflict]: HttpStatus.CONFLICT,
+  [ApplicationErrorCode.AlreadyHandled]: HttpStatus.CONFLICT,
+  [ApplicationErrorCode.CommitteeInvalid]: HttpStatus.UNPROCESSABLE_ENTITY,
+  [ApplicationErrorCode.MaterialsMissing]: HttpStatus.UNPROCESSABLE_ENTITY,
+  [ApplicationErrorCode.MaterialsTooMany]: HttpStatus.UNPROCESSABLE_ENTITY,
+  [ApplicationErrorCode.MaterialKeyUnknown]: HttpStatus.UNPROCESSABLE_ENTITY,
+  [ApplicationErrorCode.MaterialNotFound]: HttpStatus.NOT_FOUND,
+  [ApplicationErrorCode.MaterialLocked]: HttpStatus.CONFLICT,
+  [ApplicationErrorCode.SupplementInvalid]: HttpStatus.UNPROCESSABLE_ENTITY,
+  [ApplicationErrorCode.SupplementUnanswered]: HttpStatus.UNPROCESSABLE_ENTITY,
+  [ApplicationErrorCode.CursorInvalid]: HttpStatus.BAD_REQUEST,
+  [ApplicationErrorCode.NotificationNotFound]: HttpStatus.NOT_FOUND,
+  [ApplicationErrorCode.IdempotencyKeyRequired]: HttpStatus.BAD_REQUEST,
+  [ApplicationErrorCode.IdempotencyKeyInvalid]: HttpStatus.BAD_REQUEST,
+  [ApplicationErrorCode.IdempotencyKeyReused]: HttpStatus.UNPROCESSABLE_ENTITY,
+  [MaterialErrorCode.TooLarge]: HttpStatus.PAYLOAD_TOO_LARGE,
+  [MaterialErrorCode.Empty]: HttpStatus.UNPROCESSABLE_ENTITY,
+  [MaterialErrorCode.TypeUnsupported]: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+  [MaterialErrorCode.KindNotAccepted]: HttpStatus.UNPROCESSABLE_ENTITY,
+  [MaterialErrorCode.Corrupt]: HttpStatus.UNPROCESSABLE_ENTITY,
+  [MaterialErrorCode.Encrypted]: HttpStatus.UNPROCESSABLE_ENTITY,
+  [MaterialErrorCode.TooManyPages]: HttpStatus.UNPROCESSABLE_ENTITY,
+  [MaterialErrorCode.ActiveContent]: HttpStatus.UNPROCESSABLE_ENTITY,
+  [MaterialErrorCode.Polyglot]: HttpStatus.UNPROCESSABLE_ENTITY,
+  [MaterialErrorCode.HeicUnreadable]: HttpStatus.UNPROCESSABLE_ENTITY,
 };
 
 export function statusOf(code: string): HttpStatus | undefined {

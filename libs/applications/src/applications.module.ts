@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { CertificateTypesModule } from '@zhengming/certificate-types';
+import { IdentityModule } from '@zhengming/identity';
+import { ApplicationsService } from './applications.service';
+import { WorkingCalendarService } from './working-calendar.service';
+
+@Module({
+  imports: [CertificateTypesModule, IdentityModule],
+  providers: [ApplicationsService, WorkingCalendarService],
+  exports: [ApplicationsService, WorkingCalendarService],
+})
+export class ApplicationsModule {}

@@ -1,0 +1,2 @@
+export * from './application-clock';
+export * from './working-calendar';

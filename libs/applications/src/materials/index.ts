@@ -1,0 +1,2 @@
+export * from './material.exception';
+export * from './material-inspection';

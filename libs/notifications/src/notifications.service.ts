@@ -1,0 +1,113 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, IsNull, type EntityManager } from 'typeorm';
+import { PiiCipher } from '@zhengming/pii';
+import { OutboxHandlers, OutboxService, type OutboxHandler, type OutboxMessageEntity } from '@zhengming/outbox';
+import { NotificationEntity } from './notification.entity';
+import { SmsSender } from './sms-sender';
+
+export const SMS_TOPIC = 'notification.sms';
+
+export interface NewNotification {
+  recipientPersonId?: string;
+  recipientOrganizationId?: string;
+  applicationId?: string;
+  event: string;
+  title: string;
+  body: string;
+  /** Also send a text message to this number (plaintext here; stored encrypted). */
+  smsTo?: string | null;
+}
+
+export interface NotificationPage {
+  items: NotificationEntity[];
+  unread: number;
+}
+
+/**
+ * In-app messages are rows written in the transaction of the change they report; text messages go
+ * through the outbox, so a slow or broken SMS gateway never holds up or undoes a transition.
+ */
+@Injectable()
+export class NotificationsService implements OnModuleInit, OutboxHandler {
+  readonly topic = SMS_TOPIC;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly outbox: OutboxService,
+    private readonly handlers: OutboxHandlers,
+    private readonly cipher: PiiCipher,
+    private readonly sms: SmsSender,
+  ) {}
+
+  onModuleInit(): void {
+    this.handlers.register(this);
+  }
+
+  async notify(manager: EntityManager, notification: NewNotification): Promise<void> {
+    const row = manager.create(NotificationEntity, {
+      recipientPersonId: notification.recipientPersonId ?? null,
+      recipientOrganizationId: notification.recipientOrganizationId ?? null,
+      applicationId: notification.applicationId ?? null,
+      event: notification.event,
+      title: notification.title,
+      body: notification.body,
+      smsToEnc: notification.smsTo ? this.cipher.encrypt('phone', notification.smsTo) : null,
+    });
+    await manager.insert(NotificationEntity, row);
+    if (row.smsToEnc) {
+      await this.outbox.add(manager, {
+        topic: SMS_TOPIC,
+        aggregateId: row.id,
+        dedupeKey: `${SMS_TOPIC}:${row.id}`,
+      });
+    }
+  }
+
+  /** Sends the text of one notification once: a row already marked sent is not sent again. */
+  async handle(message: OutboxMessageEntity): Promise<void> {
+    const notification = await this.dataSource.getRepository(NotificationEntity).findOneBy({ id: message.aggregateId });
+    if (!notification?.smsToEnc || notification.smsSentAt) return;
+    const sent = await this.sms.send({
+      to: this.cipher.decrypt('phone', notification.smsToEnc),
+      text: `${notification.title}：${notification.body}`,
+      idempotencyKey: notification.id,
+    });
+    await this.dataSource
+      .getRepository(NotificationEntity)
+      .update({ id: notification.id, smsSentAt: IsNull() }, { smsSentAt: new Date(), smsMessageId: sent.messageId });
+  }
+
+  /** A person's messages: their own, and those to the organizations where they work. */
+  async listFor(personId: string, organizationIds: readonly string[], limit = 50): Promise<NotificationPage> {
+    const qb = () =>
+      this.dataSource
+        .getRepository(NotificationEntity)
+        .createQueryBuilder('n')
+        .where(
+          organizationIds.length > 0
+            ? '(n.recipient_person_id = :personId OR n.recipient_organization_id IN (:...organizationIds))'
+            : 'n.recipient_person_id = :personId',
+          { personId, organizationIds },
+        );
+    const [items, unread] = await Promise.all([
+      qb().orderBy('n.created_at', 'DESC').addOrderBy('n.id', 'DESC').limit(limit).getMany(),
+      qb().andWhere('n.read_at IS NULL').getCount(),
+    ]);
+    return { items, unread };
+  }
+
+  /** Marks one message read; false when it is not one of the caller's. */
+  async markRead(id: string, personId: string, organizationIds: readonly string[]): Promise<boolean> {
+    const notification = await this.dataSource.getRepository(NotificationEntity).findOneBy({ id });
+    if (!notification) return false;
+    const mine =
+      notification.recipientPersonId === personId ||
+      (notification.recipientOrganizationId !== null && organizationIds.includes(notification.recipientOrganizationId));
+    if (!mine) return false;
+    if (!notification.readAt) {
+      await this.dataSource.getRepository(NotificationEntity).update({ id }, { readAt: new Date() });
+    }
+    return true;
+  }
+}

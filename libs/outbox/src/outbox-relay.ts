@@ -1,0 +1,160 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Queue, Worker, type Job } from 'bullmq';
+import { REDIS_CONFIG, type RedisConfig } from '@zhengming/config';
+import type { OutboxMessageEntity } from './outbox-message.entity';
+import { OutboxService, DEFAULT_RETRY } from './outbox.service';
+
+/** Does the work of one topic. Must be idempotent: a row can be handled more than once (at least once). */
+export interface OutboxHandler {
+  readonly topic: string;
+  handle(message: OutboxMessageEntity): Promise<void>;
+}
+
+/** Contexts register their handlers at module init; the relay only claims topics someone handles. */
+@Injectable()
+export class OutboxHandlers {
+  private readonly byTopic = new Map<string, OutboxHandler>();
+
+  register(handler: OutboxHandler): void {
+    if (this.byTopic.has(handler.topic)) throw new Error(`two outbox handlers for ${handler.topic}`);
+    this.byTopic.set(handler.topic, handler);
+  }
+
+  get topics(): string[] {
+    return [...this.byTopic.keys()];
+  }
+
+  get(topic: string): OutboxHandler | undefined {
+    return this.byTopic.get(topic);
+  }
+}
+
+export const OUTBOX_RELAY_OPTIONS = Symbol('OUTBOX_RELAY_OPTIONS');
+
+export interface OutboxRelayOptions {
+  /**
+   * `in-process`: claim due rows and run their handlers here (no Redis: the embedded demo).
+   * `queue`: claim due rows and put them on BullMQ; this process also works the queue (the worker).
+   * `off`: this process writes outbox rows only (the API when a worker with Redis runs beside it).
+   */
+  mode: 'in-process' | 'queue' | 'off';
+  pollIntervalMs: number;
+  /** How long a claimed row stays with its claimant before the sweeper hands it out again. */
+  leaseMs: number;
+  batchSize: number;
+}
+
+const QUEUE_NAME = 'outbox';
+
+/** Job payloads carry the outbox id and the attempt only, never personal data. */
+interface OutboxJob {
+  outboxId: string;
+}
+
+/**
+ * Moves due outbox rows to their handlers: the relay and the sweeper in one loop, since a lapsed
+ * claim is just another due row. The database decides what is due; Redis may lose every job and
+ * the next claim after the lease puts it back.
+ */
+@Injectable()
+export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(OutboxRelay.name);
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private queue: Queue<OutboxJob> | undefined;
+  private worker: Worker<OutboxJob> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly outbox: OutboxService,
+    private readonly handlers: OutboxHandlers,
+    @Inject(OUTBOX_RELAY_OPTIONS) private readonly options: OutboxRelayOptions,
+    @Inject(REDIS_CONFIG) private readonly redis: RedisConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.options.mode === 'off') return;
+    if (this.options.mode === 'queue') this.startQueue();
+    this.schedule();
+  }
+
+  private startQueue(): void {
+    if (!this.redis.url) throw new Error('the outbox queue mode needs REDIS_URL');
+    const connection = { url: this.redis.url, maxRetriesPerRequest: null };
+    const prefix = `${this.redis.keyPrefix}:bull`;
+    this.queue = new Queue<OutboxJob>(QUEUE_NAME, { connection, prefix });
+    this.worker = new Worker<OutboxJob>(QUEUE_NAME, (job: Job<OutboxJob>) => this.handleById(job.data.outboxId), {
+      connection,
+      prefix,
+      concurrency: 4,
+    });
+    this.worker.on('error', (error) => this.logger.error(`outbox worker: ${error.message}`));
+    this.queue.on('error', (error) => this.logger.error(`outbox queue: ${error.message}`));
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.pollOnce()
+        .then(() => undefined)
+        .catch((error: unknown) => this.logger.error(`outbox relay: ${(error as Error).message}`))
+        .finally(() => {
+          this.running = undefined;
+          this.schedule();
+        });
+    }, this.options.pollIntervalMs);
+    this.timer.unref();
+  }
+
+  /** One relay pass; returns how many rows it claimed. Public for tests and for `drain`. */
+  async pollOnce(): Promise<number> {
+    const due = await this.outbox.claimDue(this.handlers.topics, this.options.batchSize, this.options.leaseMs);
+    for (const message of due) {
+      if (this.queue) {
+        // A fresh job id per attempt: a re-claimed row must not be swallowed by the old job's id.
+        await this.queue.add(
+          message.topic,
+          { outboxId: message.id },
+          {
+            jobId: `${message.id}-${message.attempts}`,
+            removeOnComplete: 1000,
+            removeOnFail: 1000,
+          },
+        );
+      } else {
+        await this.run(message);
+      }
+    }
+    return due.length;
+  }
+
+  private async handleById(outboxId: string): Promise<void> {
+    const message = await this.outbox.find(outboxId);
+    // Done or dead already (a duplicate job): nothing to do.
+    if (!message || message.status !== 'in_flight') return;
+    await this.run(message);
+  }
+
+  private async run(message: OutboxMessageEntity): Promise<void> {
+    const handler = this.handlers.get(message.topic);
+    if (!handler) return;
+    try {
+      await handler.handle(message);
+      await this.outbox.complete(message.id);
+    } catch (error) {
+      const outcome = await this.outbox.fail(message.id, error, DEFAULT_RETRY);
+      const log = outcome === 'dead' ? 'error' : 'warn';
+      this.logger[log](
+        `outbox ${message.topic} ${message.id} attempt ${message.attempts}: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+    await this.worker?.close();
+    await this.queue?.close();
+  }
+}

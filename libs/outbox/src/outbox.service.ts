@@ -1,0 +1,94 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { OutboxMessageEntity } from './outbox-message.entity';
+
+export interface OutboxEntry {
+  topic: string;
+  aggregateId: string;
+  payload?: OutboxMessageEntity['payload'];
+  dedupeKey?: string;
+}
+
+export interface RetryPolicy {
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 8, baseDelayMs: 2_000, maxDelayMs: 15 * 60_000 };
+
+/** Exponential backoff with full jitter (AWS architecture blog's "full jitter"), capped. */
+export function retryDelayMs(attempt: number, policy: RetryPolicy, random: () => number = Math.random): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+@Injectable()
+export class OutboxService {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Writes a row in the caller's transaction: it commits or rolls back with the change it follows. */
+  async add(manager: EntityManager, entry: OutboxEntry): Promise<string> {
+    const row = manager.create(OutboxMessageEntity, {
+      topic: entry.topic,
+      aggregateId: entry.aggregateId,
+      payload: entry.payload ?? {},
+      dedupeKey: entry.dedupeKey ?? null,
+    });
+    await manager.insert(OutboxMessageEntity, row);
+    return row.id;
+  }
+
+  /**
+   * Claims due rows of the given topics: pending ones whose time has come, and in-flight ones whose
+   * claim lapsed (their worker died, or Redis lost the job). SKIP LOCKED lets relays in several
+   * processes claim side by side without taking the same row.
+   */
+  async claimDue(topics: readonly string[], limit: number, leaseMs: number): Promise<OutboxMessageEntity[]> {
+    if (topics.length === 0) return [];
+    const rows = (await this.dataSource.query(
+      `UPDATE outbox SET status = 'in_flight', attempts = attempts + 1,
+              locked_until = now() + ($3::int * interval '1 millisecond')
+        WHERE id IN (
+          SELECT id FROM outbox
+           WHERE topic = ANY($1)
+             AND ((status = 'pending' AND available_at <= now())
+               OR (status = 'in_flight' AND locked_until < now()))
+           ORDER BY available_at
+           LIMIT $2
+           FOR UPDATE SKIP LOCKED)
+        RETURNING id, topic, aggregate_id AS "aggregateId", payload, attempts`,
+      [topics, limit, leaseMs],
+    )) as [Pick<OutboxMessageEntity, 'id' | 'topic' | 'aggregateId' | 'payload' | 'attempts'>[], number];
+    return rows[0].map((row) => Object.assign(new OutboxMessageEntity(), row));
+  }
+
+  async complete(id: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE outbox SET status = 'done', done_at = now(), locked_until = NULL, last_error = NULL
+        WHERE id = $1 AND status = 'in_flight'`,
+      [id],
+    );
+  }
+
+  /** Records a failed attempt: back to pending after a backoff, or dead once the attempts are spent. */
+  async fail(id: string, error: unknown, policy: RetryPolicy = DEFAULT_RETRY): Promise<'retry' | 'dead'> {
+    const message = (error instanceof Error ? error.message : String(error)).slice(0, 1000);
+    const [row] = (await this.dataSource.query('SELECT attempts FROM outbox WHERE id = $1', [id])) as {
+      attempts: number;
+    }[];
+    const dead = !row || row.attempts >= policy.maxAttempts;
+    await this.dataSource.query(
+      `UPDATE outbox SET status = $2, last_error = $3, locked_until = NULL,
+              available_at = now() + ($4::int * interval '1 millisecond')
+        WHERE id = $1 AND status = 'in_flight'`,
+      [id, dead ? 'dead' : 'pending', message, dead ? 0 : retryDelayMs(row.attempts, policy)],
+    );
+    return dead ? 'dead' : 'retry';
+  }
+
+  async find(id: string): Promise<OutboxMessageEntity | null> {
+    return this.dataSource.getRepository(OutboxMessageEntity).findOne({ where: { id } });
+  }
+}
