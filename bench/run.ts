@@ -2,9 +2,10 @@ import { join } from 'node:path';
 import { printTable, writeResults, type Bench, type BenchFigure } from './harness';
 import { httpApiBench } from './http-api.bench';
 import { identityBench } from './identity.bench';
+import { workflowBench } from './workflow.bench';
 
 /** `npm run bench [-- name ...]`: runs the benchmarks (all, or those named), prints a table, writes JSON. */
-const BENCHES: Bench[] = [httpApiBench, identityBench];
+const BENCHES: Bench[] = [httpApiBench, identityBench, workflowBench];
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
