@@ -22,7 +22,7 @@ import {
 import { NotificationsService } from '@zhengming/notifications';
 import { OrganizationEntity } from '@zhengming/organizations';
 import { OutboxService } from '@zhengming/outbox';
-import { maskIdNumber, maskName, maskPhone, PiiCipher } from '@zhengming/pii';
+import { isMobilePhoneNumber, maskIdNumber, maskName, maskPhone, PiiCipher } from '@zhengming/pii';
 import { ObjectStorage } from '@zhengming/storage';
 import {
   ApplicationEntity,
@@ -159,13 +159,7 @@ export class ApplicationsService {
         approvedBy: null,
       });
       await m.save(ApplicationEntity, application);
-      await m.insert(IdempotencyKeyEntity, {
-        principalId: ctx.principal.personId,
-        key,
-        scope: 'create',
-        requestHash,
-        applicationId: application.id,
-      });
+      await rememberIdempotencyKey(m, ctx.principal.personId, key, 'create', requestHash, application.id);
       await this.record(m, ctx, application, 'create', 'applicant', null);
       return application.id;
     });
@@ -194,9 +188,7 @@ export class ApplicationsService {
     id: string,
     upload: { key: string; fileName: string | undefined; bytes: Buffer },
   ): Promise<MaterialView> {
-    const before = await this.loadVisible(id, ctx.principal);
-    this.assertMayUpload(before, ctx.principal, upload.key);
-    const requirement = requirementOf(before.version, upload.key);
+    const requirement = this.assertMayUpload(await this.loadVisible(id, ctx.principal), ctx.principal, upload.key);
     const inspected = await inspectMaterial(upload.bytes, {
       accepts: requirement.accepts,
       maxBytes: this.materialsConfig.maxBytes,
@@ -232,17 +224,12 @@ export class ApplicationsService {
           uploadedBy: ctx.principal.personId,
         });
         await m.save(ApplicationMaterialEntity, material);
-        await this.audit.append(
-          {
-            actor: { type: 'person', id: ctx.principal.personId },
-            action: 'application.material.add',
-            object: { type: 'application', id },
-            organizationId: application.committeeId,
-            requestId: ctx.requestId ?? null,
-            details: { materialId, key: upload.key, sha256: material.sha256, sizeBytes: material.sizeBytes },
-          },
-          m,
-        );
+        await this.auditApplication(m, ctx, application, 'material.add', {
+          materialId,
+          key: upload.key,
+          sha256: material.sha256,
+          sizeBytes: material.sizeBytes,
+        });
         return material;
       });
       return this.materialView(saved, saved.round);
@@ -263,17 +250,10 @@ export class ApplicationsService {
         throw new ApplicationException(ApplicationErrorCode.MaterialLocked, { materialId, round: material.round });
       }
       await m.delete(ApplicationMaterialEntity, { id: materialId });
-      await this.audit.append(
-        {
-          actor: { type: 'person', id: ctx.principal.personId },
-          action: 'application.material.remove',
-          object: { type: 'application', id },
-          organizationId: application.committeeId,
-          requestId: ctx.requestId ?? null,
-          details: { materialId, key: material.requirementKey },
-        },
-        m,
-      );
+      await this.auditApplication(m, ctx, application, 'material.remove', {
+        materialId,
+        key: material.requirementKey,
+      });
       return material.storageKey;
     });
     await this.storage.delete(storageKey).catch((error: unknown) => {
@@ -304,9 +284,8 @@ export class ApplicationsService {
       this.types.validateForm(version, form);
       await this.assertRequiredMaterials(m, application, version);
       Object.assign(application, clockColumns(startClock(application.timeLimitWorkingDays, today)));
-      application.round = 1;
       application.submittedAt = new Date();
-      await m.insert(ApplicationRoundEntity, { applicationId: id, round: 1, formEnc: application.formEnc });
+      await startRound(m, application);
     });
   }
 
@@ -326,12 +305,7 @@ export class ApplicationsService {
       await this.assertRequiredMaterials(m, application, version);
       request.answeredAt = new Date();
       await m.save(SupplementRequestEntity, request);
-      application.round += 1;
-      await m.insert(ApplicationRoundEntity, {
-        applicationId: id,
-        round: application.round,
-        formEnc: application.formEnc,
-      });
+      await startRound(m, application);
       Object.assign(application, clockColumns(resumeClock(clockOf(application), today)));
     });
   }
@@ -361,11 +335,9 @@ export class ApplicationsService {
       async (m, { application, version, today, calendar }) => {
         const keys = input.items.map((i) => i.materialKey);
         const unknown = keys.filter((k) => !version.materials.some((r) => r.key === k));
-        if (input.items.length === 0 || unknown.length > 0 || new Set(keys).size !== keys.length) {
-          throw new ApplicationException(ApplicationErrorCode.SupplementInvalid, {
-            unknownKeys: unknown,
-            duplicate: new Set(keys).size !== keys.length,
-          });
+        const duplicate = new Set(keys).size !== keys.length;
+        if (input.items.length === 0 || unknown.length > 0 || duplicate) {
+          throw new ApplicationException(ApplicationErrorCode.SupplementInvalid, { unknownKeys: unknown, duplicate });
         }
         const items: SupplementItem[] = input.items.map((i) => ({
           materialKey: i.materialKey,
@@ -380,12 +352,9 @@ export class ApplicationsService {
           requestedBy: ctx.principal.personId,
         });
         Object.assign(application, clockColumns(pauseClock(clockOf(application), today, calendar)));
+        const note = input.note?.trim();
+        return [...items.map((i) => `${i.materialName}：${i.reason}`), ...(note ? [note] : [])].join('；');
       },
-      ({ version }) =>
-        [
-          ...input.items.map((i) => `${requirementOf(version, i.materialKey).name}：${i.reason.trim()}`),
-          ...(input.note?.trim() ? [input.note.trim()] : []),
-        ].join('；'),
       input,
     );
   }
@@ -400,8 +369,8 @@ export class ApplicationsService {
         context.application.rejectionReason = reason.trim();
         context.application.decidedAt = new Date();
         stopClockOf(context);
+        return context.application.rejectionReason;
       },
-      () => reason.trim(),
       { reason },
     );
   }
@@ -427,8 +396,8 @@ export class ApplicationsService {
           payload: { applicationId: application.id, approvedBy: ctx.principal.personId },
           dedupeKey: `${ISSUE_CERTIFICATE_TOPIC}:${application.id}`,
         });
+        return comment?.trim() || null;
       },
-      () => comment?.trim() || null,
       { comment },
     );
   }
@@ -489,8 +458,8 @@ export class ApplicationsService {
     id: string,
     action: ApplicationAction,
     role: 'applicant' | 'reviewer' | 'approver',
-    apply: (m: EntityManager, context: TransitionContext) => Promise<void>,
-    noteOf: (context: TransitionContext) => string | null = () => null,
+    /** Does the action's own work; what it returns is the timeline note the resident sees. */
+    apply: (m: EntityManager, context: TransitionContext) => Promise<string | null | void>,
     request: unknown = null,
   ): Promise<ApplicationView> {
     const requestHash = hashRequest({ action, id, request });
@@ -499,13 +468,7 @@ export class ApplicationsService {
       if (ctx.idempotencyKey) {
         const key = requireIdempotencyKey(ctx.idempotencyKey);
         if (await this.replayed(m, ctx.principal.personId, key, action, requestHash)) return;
-        await m.insert(IdempotencyKeyEntity, {
-          principalId: ctx.principal.personId,
-          key,
-          scope: action,
-          requestHash,
-          applicationId: id,
-        });
+        await rememberIdempotencyKey(m, ctx.principal.personId, key, action, requestHash, id);
       }
       const loaded = { ...(await this.lockForTransition(m, id, ctx.principal, role)), calendar, today };
       const { application } = loaded;
@@ -517,9 +480,9 @@ export class ApplicationsService {
         await this.notify(m, application, loaded.version, 'accept');
       }
       this.move(application, action, actor);
-      await apply(m, loaded);
+      const note = (await apply(m, loaded)) ?? null;
       await m.save(ApplicationEntity, application);
-      await this.record(m, ctx, application, action, actor, noteOf(loaded));
+      await this.record(m, ctx, application, action, actor, note);
       await this.notify(m, application, loaded.version, action);
     });
     return this.get(ctx.principal, id);
@@ -561,7 +524,7 @@ export class ApplicationsService {
     application: ApplicationEntity,
     role: 'applicant' | 'reviewer' | 'approver' | 'reader',
   ): void {
-    const place = { id: application.committeeId, parentId: application.townId };
+    const place = placeOf(application);
     const isOwner = application.applicantId === principal.personId;
     const allowed =
       role === 'applicant'
@@ -586,9 +549,7 @@ export class ApplicationsService {
     application: ApplicationEntity,
     role: 'applicant' | 'reviewer' | 'approver',
   ): ApplicationActor {
-    if (role === 'applicant') return 'applicant';
-    const place = { id: application.committeeId, parentId: application.townId };
-    return reaches(principal, place, [StaffRole.Approver]) ? 'approver' : 'clerk';
+    return role === 'applicant' ? 'applicant' : reviewerOf(principal, application);
   }
 
   private async loadVisible(id: string, principal: PersonPrincipal): Promise<Loaded> {
@@ -599,10 +560,15 @@ export class ApplicationsService {
     return { application, version: await this.types.version(application.typeVersionId) };
   }
 
-  private assertMayUpload({ application, version }: Loaded, principal: PersonPrincipal, key: string): void {
+  /** The requirement the file is for, once the caller may add files to it now. */
+  private assertMayUpload(
+    { application, version }: Loaded,
+    principal: PersonPrincipal,
+    key: string,
+  ): MaterialRequirement {
     this.authorize(principal, application, 'applicant');
     if (!isEditable(application.status)) throw stateConflict(application, 'upload');
-    requirementOf(version, key);
+    return requirementOf(version, key);
   }
 
   private async assertRequiredMaterials(
@@ -652,6 +618,21 @@ export class ApplicationsService {
       actorId: ctx.principal.personId,
       note,
     });
+    await this.auditApplication(m, ctx, application, action, {
+      status: application.status,
+      round: application.round,
+      as: actor,
+    });
+  }
+
+  /** One audit record about an application, in the caller's transaction; ids only, never personal data. */
+  private async auditApplication(
+    m: EntityManager,
+    ctx: RequestContext,
+    application: ApplicationEntity,
+    action: string,
+    details: Record<string, unknown>,
+  ): Promise<void> {
     await this.audit.append(
       {
         actor: { type: 'person', id: ctx.principal.personId },
@@ -659,7 +640,7 @@ export class ApplicationsService {
         object: { type: 'application', id: application.id },
         organizationId: application.committeeId,
         requestId: ctx.requestId ?? null,
-        details: { status: application.status, round: application.round, as: actor },
+        details,
       },
       m,
     );
@@ -686,14 +667,13 @@ export class ApplicationsService {
       materials: supplement?.items.map((i) => i.materialName) ?? [],
     });
     if (message.resident) {
+      // The contact number given on the form, else the one the identity platform vouched for.
       const form = this.decryptForm(application);
-      const person = await this.people.get(application.applicantId, m);
-      const phone =
-        typeof form.phone === 'string' && /^1[3-9]\d{9}$/.test(form.phone)
-          ? form.phone
-          : person.phoneEncrypted
-            ? this.cipher.decrypt('phone', person.phoneEncrypted)
-            : null;
+      let phone = typeof form.phone === 'string' && isMobilePhoneNumber(form.phone) ? form.phone : null;
+      if (!phone) {
+        const person = await this.people.get(application.applicantId, m);
+        phone = person.phoneEncrypted ? this.cipher.decrypt('phone', person.phoneEncrypted) : null;
+      }
       await this.notifications.notify(m, {
         recipientPersonId: application.applicantId,
         applicationId: application.id,
@@ -737,7 +717,7 @@ export class ApplicationsService {
     ]);
     const form = this.decryptForm(application);
     const isOwner = application.applicantId === principal.personId;
-    const isReviewer = reaches(principal, { id: application.committeeId, parentId: application.townId }, READ_ROLES);
+    const isReviewer = reaches(principal, placeOf(application), READ_ROLES);
     return {
       id: application.id,
       referenceNo: application.referenceNo,
@@ -781,13 +761,13 @@ export class ApplicationsService {
         if (canTake(status, action, 'applicant')) actions.push(action);
       }
     }
-    const place = { id: application.committeeId, parentId: application.townId };
-    if (reaches(principal, place, REVIEW_ROLES)) {
-      const actor: ApplicationActor = reaches(principal, place, [StaffRole.Approver]) ? 'approver' : 'clerk';
+    if (reaches(principal, placeOf(application), REVIEW_ROLES)) {
+      const actor = reviewerOf(principal, application);
+      // Deciding on a submitted application accepts it in the same step (see `transition`).
       const from = status === 'submitted' ? 'in_review' : status;
       if (canTake(status, 'accept', actor)) actions.push('accept');
       for (const action of ['request_supplement', 'reject', 'approve'] as const) {
-        if (canTake(from, action, actor) && (status === 'submitted' || status === 'in_review')) actions.push(action);
+        if (canTake(from, action, actor)) actions.push(action);
       }
     }
     return actions;
@@ -939,6 +919,16 @@ export class ApplicationsService {
   }
 }
 
+/** Where an application sits, for the object-level checks of `reaches`. */
+function placeOf(application: ApplicationEntity): { id: string; parentId: string } {
+  return { id: application.committeeId, parentId: application.townId };
+}
+
+/** The part a reviewer of the application's committee plays: an approver may do all a clerk may. */
+function reviewerOf(principal: PersonPrincipal, application: ApplicationEntity): ApplicationActor {
+  return reaches(principal, placeOf(application), [StaffRole.Approver]) ? 'approver' : 'clerk';
+}
+
 function requirementOf(version: CertificateTypeVersionEntity, key: string): MaterialRequirement {
   const requirement = version.materials.find((r) => r.key === key);
   if (!requirement) {
@@ -981,6 +971,16 @@ function clockShown(application: ApplicationEntity): boolean {
   return ['submitted', 'in_review', 'supplement_requested'].includes(application.status);
 }
 
+/** The next submission round, with the form as submitted, which the reviewer later compares against. */
+async function startRound(m: EntityManager, application: ApplicationEntity): Promise<void> {
+  application.round += 1;
+  await m.insert(ApplicationRoundEntity, {
+    applicationId: application.id,
+    round: application.round,
+    formEnc: application.formEnc,
+  });
+}
+
 function clockOf(application: ApplicationEntity): ClockState {
   return {
     limitWorkingDays: application.timeLimitWorkingDays,
@@ -991,6 +991,18 @@ function clockOf(application: ApplicationEntity): ClockState {
 
 function clockColumns(state: ClockState): Pick<ApplicationEntity, 'clockUsedWorkingDays' | 'clockRunningSince'> {
   return { clockUsedWorkingDays: state.usedWorkingDays, clockRunningSince: state.runningSince };
+}
+
+/** Records the key with what it did, in the transaction that did it: a replay finds it, a crash leaves neither. */
+async function rememberIdempotencyKey(
+  m: EntityManager,
+  principalId: string,
+  key: string,
+  scope: string,
+  requestHash: string,
+  applicationId: string,
+): Promise<void> {
+  await m.insert(IdempotencyKeyEntity, { principalId, key, scope, requestHash, applicationId });
 }
 
 function requireIdempotencyKey(key: string | undefined): string {

@@ -1,6 +1,6 @@
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { isValidIdNumber } from '@zhengming/pii';
+import { isMobilePhoneNumber, isValidIdNumber } from '@zhengming/pii';
 
 export const MATERIAL_FILE_KINDS = ['image', 'pdf'] as const;
 export type MaterialFileKind = (typeof MATERIAL_FILE_KINDS)[number];
@@ -134,7 +134,7 @@ export function createAjv(): Ajv2020 {
   addFormats(ajv);
   // GB 11643: the check character catches a mistyped digit, which a pattern alone lets through.
   ajv.addFormat('cn-id-number', { type: 'string', validate: (value: string) => isValidIdNumber(value) });
-  ajv.addFormat('cn-mobile', { type: 'string', validate: (value: string) => /^1[3-9]\d{9}$/.test(value) });
+  ajv.addFormat('cn-mobile', { type: 'string', validate: isMobilePhoneNumber });
   return ajv;
 }
 

@@ -24,10 +24,15 @@ export function maskName(name: string): string {
 
 const MOBILE = /^1[3-9]\d{9}$/;
 
+/** Exactly a mainland mobile number as stored: 11 digits, nothing to normalise. */
+export function isMobilePhoneNumber(value: string): boolean {
+  return MOBILE.test(value);
+}
+
 export function normalizePhone(input: string): string {
   return input.replace(/[\s-]/g, '').replace(/^\+?86/, '');
 }
 
 export function isValidMobilePhone(input: string): boolean {
-  return MOBILE.test(normalizePhone(input));
+  return isMobilePhoneNumber(normalizePhone(input));
 }
