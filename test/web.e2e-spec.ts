@@ -1,4 +1,5 @@
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './support/browser';
 import { createTestDatabase, TEST_REDIS_URL, type TestDatabase } from './support/test-database';
 import { TEST_SECRETS } from './support/test-secrets';
 import { startSystem, type RunningSystem } from './support/test-system';
@@ -15,18 +16,7 @@ describe('web app in Chromium (375×812)', () => {
   beforeAll(async () => {
     db = await createTestDatabase('web');
     system = await startSystem({ DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {
     await browser?.close();

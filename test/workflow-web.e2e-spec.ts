@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { launchChromium } from './support/browser';
 import { ROOT } from './support/test-app';
 import { createTestDatabase, TEST_REDIS_URL, type TestDatabase } from './support/test-database';
 import { TEST_SECRETS } from './support/test-secrets';
@@ -44,18 +45,7 @@ describe('application workflow in Chromium (390×844)', () => {
     files = mkdtempSync(join(tmpdir(), 'zm-workflow-web-'));
     db = await createTestDatabase('workflow_web');
     system = await startSystem({ DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {
     for (const context of contexts) await context.close().catch(() => undefined);

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { TEST_SECRETS } from './test-secrets';
 
@@ -97,6 +99,8 @@ export async function startApi(
 ): Promise<RunningApi> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
+  // Uploaded files go to a folder of this API's own, never into the repository's ./data.
+  const files = env.STORAGE_LOCAL_DIR ? undefined : await mkdtemp(join(tmpdir(), 'zm-api-files-'));
   const api = await startProcess(
     'API',
     API_ENTRY,
@@ -106,13 +110,22 @@ export async function startApi(
       LOG_LEVEL: 'info',
       // Counters and queues of one test's API never meet another's in the shared Redis.
       REDIS_KEY_PREFIX: `test-${port}-${Date.now().toString(36)}`,
+      ...(files ? { STORAGE_LOCAL_DIR: files } : {}),
       ...TEST_SECRETS,
       ...env,
     },
     `${baseUrl}${readyPath}`,
     timeoutMs,
   );
-  return { baseUrl, ...api };
+  return {
+    baseUrl,
+    ...api,
+    stop: async () => {
+      const exit = await api.stop();
+      if (files) await rm(files, { recursive: true, force: true });
+      return exit;
+    },
+  };
 }
 
 export interface Answer {
