@@ -7,6 +7,7 @@ export const TEST_SECRETS = {
   PII_HASH_KEY: randomBytes(32).toString('base64'),
   OIDC_CLIENT_SECRET: randomBytes(24).toString('base64url'),
   IDP_SIM_PASSWORD: randomBytes(9).toString('base64url'),
+  KEY_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
 } as const;
 
 export function testCipher(): PiiCipher {

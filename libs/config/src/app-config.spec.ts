@@ -9,6 +9,7 @@ const secrets = {
   PII_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
   PII_HASH_KEY: randomBytes(32).toString('base64'),
   OIDC_CLIENT_SECRET: 'a-client-secret-of-some-length',
+  KEY_ENCRYPTION_KEYS: `kek1:${randomBytes(32).toString('base64')}`,
 };
 const loadConfig = (env: Record<string, string | undefined>) => loadWith({ ...secrets, ...env });
 
@@ -81,6 +82,23 @@ describe(loadWith.name, () => {
     expect(loadConfig({ ...env, PII_ACTIVE_KEY_ID: 'k1' }).pii.activeKeyId).toBe('k1');
     expect(() => loadConfig({ ...env, PII_ACTIVE_KEY_ID: 'gone' })).toThrow(/PII_ACTIVE_KEY_ID/);
     expect(() => loadConfig({ PII_ENCRYPTION_KEYS: 'k1:dG9vLXNob3J0' })).toThrow(/PII_ENCRYPTION_KEYS/);
+  });
+
+  it('keeps signing keys under a key-encryption key by default and in an HSM when told so', () => {
+    expect(loadConfig({}).signing).toMatchObject({
+      keyStore: { kind: 'software', activeKeyId: 'kek1' },
+      algorithm: 'ec-p256',
+    });
+    expect(() => loadConfig({ KEY_ENCRYPTION_KEYS: undefined })).toThrow(/KEY_ENCRYPTION_KEYS/);
+    expect(() => loadConfig({ KEY_STORE: 'pkcs11' })).toThrow(/PKCS11_TOKEN_LABEL[\s\S]*PKCS11_PIN/);
+    const hsm = loadConfig({ KEY_STORE: 'pkcs11', PKCS11_TOKEN_LABEL: 'zhengming', PKCS11_PIN: '123456' });
+    expect(hsm.signing.keyStore).toEqual({
+      kind: 'pkcs11',
+      library: '/usr/lib/softhsm/libsofthsm2.so',
+      tokenLabel: 'zhengming',
+      pin: '123456',
+    });
+    expect(() => loadConfig({ SIGNING_KEY_ALGORITHM: 'dsa' })).toThrow(/SIGNING_KEY_ALGORITHM/);
   });
 
   it('derives the OIDC callback from the public address', () => {

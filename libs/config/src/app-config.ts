@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { environmentSchema, type Environment } from './config.schema';
 import { withDevelopmentSecrets } from './development-secrets';
@@ -71,6 +72,16 @@ export interface MaterialsConfig {
 export type SmsConfig =
   { driver: 'log'; signName: string } | { driver: 'http'; gatewayUrl: string; gatewayToken: string; signName: string };
 
+export type KeyStoreConfig =
+  | { kind: 'software'; keys: Map<string, Buffer>; activeKeyId: string }
+  | { kind: 'pkcs11'; library: string; tokenLabel: string; pin: string };
+
+export interface SigningConfig {
+  keyStore: KeyStoreConfig;
+  algorithm: 'ec-p256' | 'rsa-2048';
+  renderThreads: number;
+}
+
 export interface AppConfig {
   http: HttpConfig;
   database: DatabaseConfig;
@@ -81,6 +92,7 @@ export interface AppConfig {
   storage: StorageConfig;
   materials: MaterialsConfig;
   sms: SmsConfig;
+  signing: SigningConfig;
 }
 
 /** Raised at boot when the environment is wrong; its message names every offending variable. */
@@ -105,12 +117,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const e = parsed.data;
   const publicBaseUrl = (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
-  const encryptionKeys = new Map(
-    e.PII_ENCRYPTION_KEYS.split(',').map((entry) => {
-      const [id, key] = entry.trim().split(':');
-      return [id, Buffer.from(key, 'base64')] as const;
-    }),
-  );
+  const encryptionKeys = keyringOf(e.PII_ENCRYPTION_KEYS);
   const activeKeyId = e.PII_ACTIVE_KEY_ID ?? encryptionKeys.keys().next().value!;
   if (!encryptionKeys.has(activeKeyId)) {
     throw new ConfigValidationError([
@@ -119,6 +126,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const storage = storageConfigOf(e);
   const sms = smsConfigOf(e);
+  const signing = signingConfigOf(e);
   return {
     http: {
       port: e.PORT,
@@ -161,6 +169,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     storage,
     materials: { maxBytes: e.MATERIAL_MAX_BYTES, maxFiles: e.MATERIAL_MAX_FILES },
     sms,
+    signing,
   };
 }
 
@@ -197,6 +206,47 @@ function smsConfigOf(e: Environment): SmsConfig {
     gatewayToken: e.SMS_GATEWAY_TOKEN!,
     signName: e.SMS_SIGN_NAME,
   };
+}
+
+function keyringOf(value: string): Map<string, Buffer> {
+  return new Map(
+    value.split(',').map((entry) => {
+      const [id, key] = entry.trim().split(':');
+      return [id, Buffer.from(key, 'base64')] as const;
+    }),
+  );
+}
+
+function signingConfigOf(e: Environment): SigningConfig {
+  const common = {
+    algorithm: e.SIGNING_KEY_ALGORITHM,
+    renderThreads: e.CERTIFICATE_RENDER_THREADS ?? Math.max(1, availableParallelism() - 1),
+  };
+  if (e.KEY_STORE === 'pkcs11') {
+    const missing = (['PKCS11_TOKEN_LABEL', 'PKCS11_PIN'] as const).filter((name) => !e[name]);
+    if (missing.length > 0) {
+      throw new ConfigValidationError(
+        missing.map((variable) => ({ variable, message: 'is required when KEY_STORE=pkcs11' })),
+      );
+    }
+    return {
+      ...common,
+      keyStore: { kind: 'pkcs11', library: e.PKCS11_LIBRARY, tokenLabel: e.PKCS11_TOKEN_LABEL!, pin: e.PKCS11_PIN! },
+    };
+  }
+  if (!e.KEY_ENCRYPTION_KEYS) {
+    throw new ConfigValidationError([
+      { variable: 'KEY_ENCRYPTION_KEYS', message: 'is required when KEY_STORE=software' },
+    ]);
+  }
+  const keys = keyringOf(e.KEY_ENCRYPTION_KEYS);
+  const activeKeyId = e.KEY_ENCRYPTION_ACTIVE_KEY_ID ?? keys.keys().next().value!;
+  if (!keys.has(activeKeyId)) {
+    throw new ConfigValidationError([
+      { variable: 'KEY_ENCRYPTION_ACTIVE_KEY_ID', message: 'must name a key of KEY_ENCRYPTION_KEYS' },
+    ]);
+  }
+  return { ...common, keyStore: { kind: 'software', keys, activeKeyId } };
 }
 
 function describeIssue(issue: z.core.$ZodIssue, received: string | undefined): string {

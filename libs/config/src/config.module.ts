@@ -11,6 +11,7 @@ export const AUTH_CONFIG = Symbol('AUTH_CONFIG');
 export const STORAGE_CONFIG = Symbol('STORAGE_CONFIG');
 export const MATERIALS_CONFIG = Symbol('MATERIALS_CONFIG');
 export const SMS_CONFIG = Symbol('SMS_CONFIG');
+export const SIGNING_CONFIG = Symbol('SIGNING_CONFIG');
 
 /** Provides the validated configuration, one injection token per namespace. */
 @Global()
@@ -30,6 +31,7 @@ export class ConfigModule {
         { provide: STORAGE_CONFIG, useValue: config.storage },
         { provide: MATERIALS_CONFIG, useValue: config.materials },
         { provide: SMS_CONFIG, useValue: config.sms },
+        { provide: SIGNING_CONFIG, useValue: config.signing },
       ],
       exports: [
         APP_CONFIG,
@@ -42,6 +44,7 @@ export class ConfigModule {
         STORAGE_CONFIG,
         MATERIALS_CONFIG,
         SMS_CONFIG,
+        SIGNING_CONFIG,
       ],
     };
   }

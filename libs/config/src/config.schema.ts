@@ -134,6 +134,25 @@ export const smsConfigSchema = z.object({
   SMS_SIGN_NAME: z.string().min(1).max(20).default('增城区电子证明'),
 });
 
+export const signingConfigSchema = z.object({
+  /** Where seal and signing keys live: encrypted in the database (`software`) or in an HSM (`pkcs11`). */
+  KEY_STORE: z.enum(['software', 'pkcs11']).default('software'),
+  /** Key-encryption keys of the software store, `id:base64(32 bytes)`; the first (or KEY_ENCRYPTION_ACTIVE_KEY_ID) wraps new keys. */
+  KEY_ENCRYPTION_KEYS: keyring.optional(),
+  KEY_ENCRYPTION_ACTIVE_KEY_ID: z.string().optional(),
+  PKCS11_LIBRARY: z.string().min(1).default('/usr/lib/softhsm/libsofthsm2.so'),
+  PKCS11_TOKEN_LABEL: z.string().min(1).max(32).optional(),
+  PKCS11_PIN: z.string().min(4).optional(),
+  /** Algorithm of new keys; P-256 by measurement (see README), RSA-2048 for relying parties that need it. */
+  SIGNING_KEY_ALGORITHM: z.enum(['ec-p256', 'rsa-2048']).default('ec-p256'),
+  /**
+   * Worker threads that render certificate PDFs, so rendering never blocks the event loop. Default:
+   * one core fewer than the machine has (at least one), leaving a core to the event loop that signs
+   * and talks to the database; measured best on two cores (README, Issuing).
+   */
+  CERTIFICATE_RENDER_THREADS: z.coerce.number().int().min(1).max(32).optional(),
+});
+
 export const environmentSchema = httpConfigSchema
   .extend(databaseConfigSchema.shape)
   .extend(redisConfigSchema.shape)
@@ -142,6 +161,7 @@ export const environmentSchema = httpConfigSchema
   .extend(authConfigSchema.shape)
   .extend(storageConfigSchema.shape)
   .extend(materialsConfigSchema.shape)
-  .extend(smsConfigSchema.shape);
+  .extend(smsConfigSchema.shape)
+  .extend(signingConfigSchema.shape);
 
 export type Environment = z.infer<typeof environmentSchema>;

@@ -8,6 +8,7 @@ export const DEVELOPMENT_SECRET_VARIABLES = [
   'PII_HASH_KEY',
   'OIDC_CLIENT_SECRET',
   'IDP_SIM_PASSWORD',
+  'KEY_ENCRYPTION_KEYS',
 ] as const;
 export type DevelopmentSecret = (typeof DEVELOPMENT_SECRET_VARIABLES)[number];
 
@@ -23,6 +24,8 @@ function generate(name: DevelopmentSecret): string {
       return randomBytes(24).toString('base64url');
     case 'IDP_SIM_PASSWORD':
       return randomBytes(9).toString('base64url');
+    case 'KEY_ENCRYPTION_KEYS':
+      return `dev1:${randomBytes(32).toString('base64')}`;
   }
 }
 

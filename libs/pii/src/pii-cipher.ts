@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** Which personal field a value belongs to; bound into both the ciphertext and the lookup hash. */
-export type PiiField = 'idNumber' | 'phone' | 'form';
+export type PiiField = 'idNumber' | 'phone' | 'form' | 'verificationCode';
 
 export interface PiiKeyring {
   /** Encryption keys by id (32 bytes each); old ids stay so that old rows can still be read. */

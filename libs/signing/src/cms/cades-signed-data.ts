@@ -1,0 +1,156 @@
+import { createHash } from 'node:crypto';
+import type { DataSigner, KeyAlgorithm } from '../keys/key-store';
+import {
+  children,
+  contextTag,
+  derNull,
+  derSetOf,
+  encodeDer,
+  integer,
+  isContextTag,
+  octetString,
+  oid,
+  parseDer,
+  sequence,
+  set,
+  type Asn1,
+} from './der';
+
+export const OID = {
+  data: '1.2.840.113549.1.7.1',
+  signedData: '1.2.840.113549.1.7.2',
+  sha256: '2.16.840.1.101.3.4.2.1',
+  contentType: '1.2.840.113549.1.9.3',
+  messageDigest: '1.2.840.113549.1.9.4',
+  signingTime: '1.2.840.113549.1.9.5',
+  signingCertificateV2: '1.2.840.113549.1.9.16.2.47',
+  ecdsaWithSha256: '1.2.840.10045.4.3.2',
+  rsaEncryption: '1.2.840.113549.1.1.1',
+} as const;
+
+export interface CmsSignerInput {
+  signer: DataSigner;
+  /** The signer's certificate, DER. */
+  certificate: Buffer;
+  /** The issuing CA then the root, DER: a verifier needs the intermediates to build the path. */
+  chain: Buffer[];
+}
+
+/** What SignerInfo and ESSCertIDv2 take from the signer certificate. */
+interface SignerIdentity {
+  issuer: Asn1;
+  serialNumber: Asn1;
+}
+
+/**
+ * CAdES detached SignedData (a DER ContentInfo) over `contentDigest`, the SHA-256 of the signed bytes.
+ *
+ * The signed attributes are exactly those of a PAdES baseline B-B signature (ETSI EN 319 142-1 §6.3,
+ * EN 319 122-1 §5.2): content-type, message-digest and signing-certificate-v2. signing-time must not
+ * be present in PAdES: the claimed time is the signature dictionary's /M.
+ */
+export async function signDetachedCades(contentDigest: Buffer, input: CmsSignerInput): Promise<Buffer> {
+  const identity = signerIdentity(input.certificate);
+  const signedAttributes = cadesSignedAttributes(contentDigest, input.certificate, identity);
+  // RFC 5652 §5.4: the signature covers the attributes encoded as an explicit SET OF (tag 0x31), not
+  // as the [0] IMPLICIT field they are stored in.
+  const signature = await input.signer.sign(encodeDer(signedAttributes));
+  return encodeContentInfo(input, input.signer.algorithm, identity, signedAttributes, signature);
+}
+
+/** Longest signature value a key of each algorithm yields: a DER ECDSA-Sig-Value with two 33-byte integers. */
+const MAX_SIGNATURE_BYTES: Record<KeyAlgorithm, number> = { 'ec-p256': 72, 'rsa-2048': 256 };
+
+/**
+ * The largest DER size `signDetachedCades` can produce for these certificates (signer first): the
+ * same structure built around a longest-possible signature, so the estimate cannot drift from the
+ * encoder.
+ */
+export function maxCadesSize(certificates: Buffer[], algorithm: KeyAlgorithm): number {
+  const [certificate, ...chain] = certificates;
+  if (!certificate) {
+    throw new Error('The signer certificate is required to size a CMS signature');
+  }
+  const identity = signerIdentity(certificate);
+  const signedAttributes = cadesSignedAttributes(Buffer.alloc(32), certificate, identity);
+  const signature = Buffer.alloc(MAX_SIGNATURE_BYTES[algorithm], 0xff);
+  return encodeContentInfo({ certificate, chain }, algorithm, identity, signedAttributes, signature).length;
+}
+
+function cadesSignedAttributes(contentDigest: Buffer, certificate: Buffer, identity: SignerIdentity): Asn1 {
+  if (contentDigest.length !== 32) {
+    throw new Error(`A SHA-256 content digest is 32 bytes, got ${contentDigest.length}`);
+  }
+  return derSetOf([
+    attribute(OID.contentType, oid(OID.data)),
+    attribute(OID.messageDigest, octetString(contentDigest)),
+    attribute(OID.signingCertificateV2, signingCertificateV2(certificate, identity)),
+  ]);
+}
+
+function encodeContentInfo(
+  certificates: Pick<CmsSignerInput, 'certificate' | 'chain'>,
+  algorithm: KeyAlgorithm,
+  identity: SignerIdentity,
+  signedAttributes: Asn1,
+  signature: Buffer,
+): Buffer {
+  const signerInfo = sequence([
+    integer(1),
+    sequence([identity.issuer, identity.serialNumber]),
+    digestAlgorithm(),
+    contextTag(0, children(signedAttributes)),
+    signatureAlgorithm(algorithm),
+    octetString(signature),
+  ]);
+  const signedData = sequence([
+    integer(1),
+    set([digestAlgorithm()]),
+    sequence([oid(OID.data)]),
+    contextTag(
+      0,
+      [certificates.certificate, ...certificates.chain].map((der) => parseDer(der)),
+    ),
+    set([signerInfo]),
+  ]);
+  return encodeDer(sequence([oid(OID.signedData), contextTag(0, [signedData])]));
+}
+
+function signerIdentity(certificateDer: Buffer): SignerIdentity {
+  // Certificate ::= SEQUENCE { tbsCertificate, ... }; TBSCertificate starts with an optional
+  // [0] version, then serialNumber, signature, issuer.
+  const tbs = children(children(parseDer(certificateDer))[0]);
+  const start = isContextTag(tbs[0], 0) ? 1 : 0;
+  return { serialNumber: tbs[start], issuer: tbs[start + 2] };
+}
+
+function attribute(type: string, value: Asn1): Asn1 {
+  return sequence([oid(type), set([value])]);
+}
+
+/**
+ * SigningCertificateV2 ::= SEQUENCE { certs SEQUENCE OF ESSCertIDv2 } (RFC 5035). hashAlgorithm is
+ * omitted because SHA-256 is its DEFAULT and DER forbids encoding a default value.
+ */
+function signingCertificateV2(certificateDer: Buffer, identity: SignerIdentity): Asn1 {
+  const certHash = createHash('sha256').update(certificateDer).digest();
+  // IssuerSerial ::= SEQUENCE { issuer GeneralNames, serialNumber }; directoryName is [4], EXPLICIT
+  // because Name is a CHOICE.
+  const issuerSerial = sequence([sequence([contextTag(4, [identity.issuer])]), identity.serialNumber]);
+  return sequence([sequence([sequence([octetString(certHash), issuerSerial])])]);
+}
+
+/** RFC 5754 §2: SHA-2 AlgorithmIdentifiers carry no parameters. */
+function digestAlgorithm(): Asn1 {
+  return sequence([oid(OID.sha256)]);
+}
+
+/** RFC 5754 §3.3: ECDSA with no parameters; RFC 3370 §3.2: rsaEncryption with NULL parameters. */
+function signatureAlgorithm(algorithm: KeyAlgorithm): Asn1 {
+  switch (algorithm) {
+    case 'ec-p256':
+      return sequence([oid(OID.ecdsaWithSha256)]);
+    case 'rsa-2048':
+      return sequence([oid(OID.rsaEncryption), derNull()]);
+  }
+}

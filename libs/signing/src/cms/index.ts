@@ -1,0 +1,1 @@
+export { signDetachedCades, type CmsSignerInput } from './cades-signed-data';

@@ -1,0 +1,8 @@
+export {
+  addSignatureFields,
+  type PreparedSignatures,
+  type PreparedSignatureField,
+  type SignatureFieldSpec,
+} from './signature-fields';
+export { pdfDate, type SignatureInfo } from './signature-dictionary';
+export { appendPdfSignature, contentsSizeFor, signPreparedPdf } from './pdf-signing';

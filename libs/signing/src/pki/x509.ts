@@ -1,0 +1,187 @@
+import { createHash, randomBytes } from 'node:crypto';
+import forge from 'node-forge';
+import type { DataSigner, KeyAlgorithm } from '../keys/key-store';
+import { contextTag, derNull, encodeDer, octetString, oid, parseDer, sequence, set, type Asn1 } from '../cms/der';
+
+const { asn1 } = forge;
+const { Class, Type } = asn1;
+
+/** A name as X.509 carries it; C is a PrintableString, the rest UTF8String so Chinese names survive. */
+export interface DistinguishedName {
+  C?: string;
+  ST?: string;
+  L?: string;
+  O?: string;
+  OU?: string;
+  CN: string;
+  serialNumber?: string;
+}
+
+const NAME_OIDS: Record<keyof DistinguishedName, string> = {
+  C: '2.5.4.6',
+  ST: '2.5.4.8',
+  L: '2.5.4.7',
+  O: '2.5.4.10',
+  OU: '2.5.4.11',
+  CN: '2.5.4.3',
+  serialNumber: '2.5.4.5',
+};
+const NAME_ORDER: (keyof DistinguishedName)[] = ['C', 'ST', 'L', 'O', 'OU', 'CN', 'serialNumber'];
+
+const OID = {
+  ecPublicKey: '1.2.840.10045.2.1',
+  ecdsaWithSha256: '1.2.840.10045.4.3.2',
+  rsaEncryption: '1.2.840.113549.1.1.1',
+  sha256WithRsa: '1.2.840.113549.1.1.11',
+  sha256: '2.16.840.1.101.3.4.2.1',
+  basicConstraints: '2.5.29.19',
+  keyUsage: '2.5.29.15',
+  subjectKeyIdentifier: '2.5.29.14',
+  authorityKeyIdentifier: '2.5.29.35',
+} as const;
+
+/** RFC 5280 §4.2.1.3 bit positions. */
+export const KEY_USAGE = {
+  digitalSignature: 0,
+  nonRepudiation: 1,
+  keyCertSign: 5,
+  cRLSign: 6,
+} as const;
+export type KeyUsage = keyof typeof KEY_USAGE;
+
+export interface CertificateRequest {
+  subject: DistinguishedName;
+  /** The issuer's subject; for a self-signed root, the subject itself. */
+  issuer: DistinguishedName;
+  subjectPublicKeySpki: Buffer;
+  /** The issuer's public key, for the authority key identifier. */
+  issuerPublicKeySpki: Buffer;
+  notBefore: Date;
+  notAfter: Date;
+  ca?: { pathLength?: number };
+  keyUsage: KeyUsage[];
+  serialNumber?: Buffer;
+}
+
+export interface IssuedCertificate {
+  der: Buffer;
+  serialHex: string;
+}
+
+/**
+ * Builds and signs an X.509 v3 certificate: node-forge writes the DER, the issuer's key (through the
+ * key store) signs the TBSCertificate, so no private key is ever handed to JavaScript crypto.
+ */
+export async function issueCertificate(
+  request: CertificateRequest,
+  issuerSigner: DataSigner,
+): Promise<IssuedCertificate> {
+  const serial = request.serialNumber ?? positiveSerial();
+  const signatureAlgorithm = signatureAlgorithmOf(issuerSigner.algorithm);
+  const tbs = sequence([
+    contextTag(0, [integer(Buffer.from([2]))]),
+    integer(serial),
+    signatureAlgorithm,
+    nameOf(request.issuer),
+    sequence([time(request.notBefore), time(request.notAfter)]),
+    nameOf(request.subject),
+    parseDer(request.subjectPublicKeySpki),
+    contextTag(3, [
+      sequence([
+        extension(OID.basicConstraints, true, basicConstraints(request.ca)),
+        extension(OID.keyUsage, true, keyUsage(request.keyUsage)),
+        extension(OID.subjectKeyIdentifier, false, octetString(keyIdentifier(request.subjectPublicKeySpki))),
+        extension(
+          OID.authorityKeyIdentifier,
+          false,
+          sequence([asn1.create(Class.CONTEXT_SPECIFIC, 0, false, binary(keyIdentifier(request.issuerPublicKeySpki)))]),
+        ),
+      ]),
+    ]),
+  ]);
+  const tbsDer = encodeDer(tbs);
+  const signature = await issuerSigner.sign(tbsDer);
+  const certificate = sequence([
+    tbs,
+    signatureAlgorithmOf(issuerSigner.algorithm),
+    asn1.create(Class.UNIVERSAL, Type.BITSTRING, false, '\x00' + binary(signature)),
+  ]);
+  return { der: encodeDer(certificate), serialHex: serial.toString('hex') };
+}
+
+export function signatureAlgorithmOf(algorithm: KeyAlgorithm): Asn1 {
+  return algorithm === 'ec-p256' ? sequence([oid(OID.ecdsaWithSha256)]) : sequence([oid(OID.sha256WithRsa), derNull()]);
+}
+
+/** RFC 5280 §4.2.1.2 method (1): SHA-1 of the subjectPublicKey BIT STRING's value. */
+export function keyIdentifier(spki: Buffer): Buffer {
+  const info = parseDer(spki);
+  const bits = (info.value as Asn1[])[1].value as string;
+  return createHash('sha1')
+    .update(Buffer.from(bits.slice(1), 'binary'))
+    .digest();
+}
+
+export function binary(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('binary');
+}
+
+function positiveSerial(): Buffer {
+  const serial = randomBytes(16);
+  serial[0] = (serial[0] & 0x7f) | 0x01;
+  return serial;
+}
+
+function integer(bytes: Buffer): Asn1 {
+  const positive = bytes[0] & 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes;
+  return asn1.create(Class.UNIVERSAL, Type.INTEGER, false, binary(positive));
+}
+
+function time(date: Date): Asn1 {
+  // RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050.
+  return date.getUTCFullYear() < 2050
+    ? asn1.create(Class.UNIVERSAL, Type.UTCTIME, false, asn1.dateToUtcTime(date))
+    : asn1.create(Class.UNIVERSAL, Type.GENERALIZEDTIME, false, asn1.dateToGeneralizedTime(date));
+}
+
+function nameOf(name: DistinguishedName): Asn1 {
+  return asn1.create(
+    Class.UNIVERSAL,
+    Type.SEQUENCE,
+    true,
+    NAME_ORDER.filter((key) => name[key] !== undefined).map((key) =>
+      set([
+        sequence([
+          oid(NAME_OIDS[key]),
+          key === 'C' || key === 'serialNumber'
+            ? asn1.create(Class.UNIVERSAL, Type.PRINTABLESTRING, false, name[key]!)
+            : asn1.create(Class.UNIVERSAL, Type.UTF8, false, forge.util.encodeUtf8(name[key]!)),
+        ]),
+      ]),
+    ),
+  );
+}
+
+function extension(id: string, critical: boolean, value: Asn1): Asn1 {
+  return sequence([
+    oid(id),
+    ...(critical ? [asn1.create(Class.UNIVERSAL, Type.BOOLEAN, false, '\xff')] : []),
+    asn1.create(Class.UNIVERSAL, Type.OCTETSTRING, false, asn1.toDer(value).getBytes()),
+  ]);
+}
+
+function basicConstraints(ca: CertificateRequest['ca']): Asn1 {
+  if (!ca) return sequence([]);
+  return sequence([
+    asn1.create(Class.UNIVERSAL, Type.BOOLEAN, false, '\xff'),
+    ...(ca.pathLength === undefined ? [] : [integer(Buffer.from([ca.pathLength]))]),
+  ]);
+}
+
+/** A named bit list in DER: trailing zero bits dropped and counted in the leading "unused bits" octet. */
+function keyUsage(usages: KeyUsage[]): Asn1 {
+  const bits = usages.reduce((value, usage) => value | (0x80 >> KEY_USAGE[usage]), 0);
+  let unused = 0;
+  while (unused < 7 && !(bits & (1 << unused))) unused++;
+  return asn1.create(Class.UNIVERSAL, Type.BITSTRING, false, String.fromCharCode(unused, bits));
+}

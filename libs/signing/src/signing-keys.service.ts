@@ -1,0 +1,48 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { SIGNING_CONFIG, type SigningConfig } from '@zhengming/config';
+import { KEY_STORE } from './keys/key-store.provider';
+import type { DataSigner, KeyStore } from './keys/key-store';
+import { SigningKeyEntity } from './signing.entities';
+import { SigningErrorCode, SigningException } from './signing.exception';
+
+/** Makes keys in the configured store and records them; hands out signers for recorded keys. */
+@Injectable()
+export class SigningKeysService {
+  /** Key rows never change once written: each is read once per process. */
+  private readonly rows = new Map<string, SigningKeyEntity>();
+
+  constructor(
+    @Inject(KEY_STORE) private readonly store: KeyStore,
+    @Inject(SIGNING_CONFIG) private readonly config: SigningConfig,
+  ) {}
+
+  async create(manager: EntityManager, label: string): Promise<SigningKeyEntity> {
+    const generated = await this.store.generate(this.config.algorithm, label);
+    const row = manager.create(SigningKeyEntity, {
+      store: this.store.kind,
+      algorithm: generated.algorithm,
+      label,
+      handle: generated.handle,
+      publicKeySpki: generated.publicKeySpki,
+    });
+    await manager.insert(SigningKeyEntity, row);
+    return row;
+  }
+
+  async signerById(manager: EntityManager, id: string): Promise<DataSigner> {
+    let row = this.rows.get(id);
+    if (!row) {
+      row = await manager.findOneByOrFail(SigningKeyEntity, { id });
+      this.rows.set(id, row);
+    }
+    return this.signer(row);
+  }
+
+  signer(key: Pick<SigningKeyEntity, 'id' | 'store' | 'algorithm' | 'handle'>): DataSigner {
+    if (key.store !== this.store.kind) {
+      throw new SigningException(SigningErrorCode.KeyStoreMismatch, { keyId: key.id, store: key.store });
+    }
+    return { algorithm: key.algorithm, sign: (data) => this.store.sign(key, data) };
+  }
+}
