@@ -20,6 +20,13 @@ import {
 } from '@zhengming/applications';
 import { NotificationEntity } from '@zhengming/notifications';
 import { OutboxMessageEntity } from '@zhengming/outbox';
+import {
+  CertificateAuthorityEntity,
+  PersonalSigningCertificateEntity,
+  SealEntity,
+  SigningKeyEntity,
+} from '@zhengming/signing';
+import { CertificateEntity, CertificateSerialEntity } from '@zhengming/certificates';
 import type { SchemaParts } from '@zhengming/database';
 import { migrations } from './migrations';
 
@@ -45,6 +52,12 @@ export const schema: SchemaParts = {
     CalendarDayEntity,
     NotificationEntity,
     OutboxMessageEntity,
+    SigningKeyEntity,
+    CertificateAuthorityEntity,
+    SealEntity,
+    PersonalSigningCertificateEntity,
+    CertificateEntity,
+    CertificateSerialEntity,
   ],
   migrations,
 };

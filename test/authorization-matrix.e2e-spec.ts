@@ -299,6 +299,28 @@ const MATRIX: Record<string, RouteCase> = {
     }),
     expect: { default: 403, anonymous: 401, 'approver-a': { own: 200, other: 403 } },
   },
+  // Without a worker in this system nothing is issued: readers learn it is not issued yet (404).
+  'GET /api/applications/{id}/certificate': {
+    request: async (context) => ({
+      path: `/api/applications/${(await application(context, 'submitted')).id}/certificate`,
+    }),
+    expect: readers(404),
+  },
+  'GET /api/applications/{id}/certificate.pdf': {
+    request: async (context) => ({
+      path: `/api/applications/${(await application(context, 'submitted')).id}/certificate.pdf`,
+    }),
+    expect: readers(404),
+  },
+  'GET /api/seals': { request: () => ({ path: '/api/seals?limit=2' }), expect: adminOnly(200) },
+  'GET /api/seals/{id}': {
+    request: async (context) => ({ path: `/api/seals/${await sealOf(context)}` }),
+    expect: adminOnly(200),
+  },
+  'GET /api/seals/{id}/uses': {
+    request: async (context) => ({ path: `/api/seals/${await sealOf(context)}/uses` }),
+    expect: adminOnly(200),
+  },
   'GET /api/notifications': { request: () => ({ path: '/api/notifications' }), expect: signedIn(200) },
   'POST /api/notifications/{id}/read': {
     request: async (context) => {
@@ -310,6 +332,12 @@ const MATRIX: Record<string, RouteCase> = {
     expect: { default: 404, anonymous: 401, verifier: 403, 'resident-a': 204 },
   },
 };
+
+/** The target committee's seal, looked up as the admin. */
+async function sealOf(context: Context): Promise<string> {
+  const page = await context.api(`/api/seals?q=${context.committee}`, { headers: context.admin });
+  return (page.body as { items: { id: string }[] }).items[0].id;
+}
 
 async function firstMaterial(context: Context, id: string): Promise<string> {
   const view = await (await context.as('resident-a')).call('GET', `/api/applications/${id}`);

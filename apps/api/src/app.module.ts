@@ -15,6 +15,7 @@ import { ApplicationsModule } from '@zhengming/applications';
 import { NotificationsModule } from '@zhengming/notifications';
 import { OutboxModule } from '@zhengming/outbox';
 import { StorageModule } from '@zhengming/storage';
+import { CertificatesModule } from '@zhengming/certificates';
 import { schema } from '../../../db/schema';
 import { HealthController } from './health/health.controller';
 import { MetricsController } from './metrics/metrics.controller';
@@ -38,6 +39,8 @@ import { LOG_REDACT_PATHS } from './http/log-redaction';
 import { ApplicationsController } from './applications/applications.controller';
 import { CommitteeLookupController } from './applications/committee-lookup.controller';
 import { NotificationsController } from './applications/notifications.controller';
+import { CertificatesController } from './certificates/certificates.controller';
+import { SealsController } from './certificates/seals.controller';
 import { requestIdOf } from './http/request-id';
 
 @Module({})
@@ -88,6 +91,7 @@ export class AppModule {
         }),
         NotificationsModule,
         ApplicationsModule,
+        CertificatesModule,
       ],
       controllers: [
         HealthController,
@@ -102,6 +106,8 @@ export class AppModule {
         ApplicationsController,
         NotificationsController,
         CommitteeLookupController,
+        CertificatesController,
+        SealsController,
       ],
       providers: [
         MetricsService,

@@ -181,6 +181,20 @@ export type QueueStatus = 'submitted' | 'in_review' | 'supplement_requested' | '
 const base = '/api/applications';
 const at = (id: string, suffix = '') => `${base}/${encodeURIComponent(id)}${suffix}`;
 
+/** The issued certificate of an application (GET /api/applications/{id}/certificate). */
+export interface CertificateView {
+  id: string;
+  number: string;
+  status: 'issued' | 'revoked';
+  typeName: string;
+  committeeName: string;
+  issuedAt: string;
+  validUntil: string;
+  documentSha256: string;
+  documentBytes: number;
+  downloadUrl: string;
+}
+
 export const applicationsApi = {
   types: () => api.get<{ items: CertificateType[] }>('/api/certificate-types'),
   type: (code: string) => api.get<CertificateType>(`/api/certificate-types/${encodeURIComponent(code)}`),
@@ -193,6 +207,7 @@ export const applicationsApi = {
   create: (typeCode: string, committeeCode: string, idempotencyKey: string) =>
     api.post<ApplicationView>(base, { typeCode, committeeCode }, { headers: { 'Idempotency-Key': idempotencyKey } }),
   get: (id: string) => api.get<ApplicationView>(at(id)),
+  certificate: (id: string) => api.get<CertificateView>(at(id, '/certificate')),
   mine: (cursor?: string | null) =>
     api.get<ApplicationPage>(`${base}?mine=true${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`),
   queue: (status?: QueueStatus | null, cursor?: string | null) =>

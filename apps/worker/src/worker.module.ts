@@ -1,4 +1,4 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type ModuleMetadata } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { ConfigModule, type AppConfig } from '@zhengming/config';
 import { DatabaseModule } from '@zhengming/database';
@@ -7,17 +7,20 @@ import { AuditModule } from '@zhengming/audit';
 import { PiiModule } from '@zhengming/pii';
 import { OutboxModule } from '@zhengming/outbox';
 import { NotificationsModule } from '@zhengming/notifications';
+import { StorageModule } from '@zhengming/storage';
+import { CertificatesModule } from '@zhengming/certificates';
 import { schema } from '../../../db/schema';
 import { LOG_REDACT_PATHS } from '../../api/src/http/log-redaction';
 
 /**
  * The worker process: BullMQ processors over the same libraries as the API, no HTTP layer. Job
- * queues arrive with the contexts that need them: notifications now; issuing, deliveries and
+ * queues arrive with the contexts that need them: notifications and issuing now; deliveries and
  * statistics later.
  */
 @Module({})
 export class WorkerModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  /** `extra` lets a test add modules (e.g. a global fault injector) to the real worker. */
+  static forRoot(config: AppConfig, extra: NonNullable<ModuleMetadata['imports']> = []): DynamicModule {
     return {
       module: WorkerModule,
       imports: [
@@ -30,8 +33,18 @@ export class WorkerModule {
         PiiModule,
         AuditModule,
         // The worker relays due outbox rows onto BullMQ and works them; the database stays the truth.
-        OutboxModule.forRoot({ mode: 'queue', pollIntervalMs: 1000, leaseMs: 5 * 60_000, batchSize: 50 }),
+        OutboxModule.forRoot({
+          mode: 'queue',
+          pollIntervalMs: 1000,
+          leaseMs: 5 * 60_000,
+          batchSize: 50,
+          concurrency: 16,
+        }),
         NotificationsModule,
+        StorageModule,
+        // Issuing: the approval's outbox row becomes a rendered, sealed and signed certificate.
+        CertificatesModule,
+        ...extra,
       ],
     };
   }

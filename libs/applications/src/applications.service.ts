@@ -402,7 +402,54 @@ export class ApplicationsService {
     );
   }
 
+  /**
+   * The system's step of the life cycle, inside the issuer's transaction: locks the application and
+   * marks it issued, with its timeline entry, audit record and the resident's notice. Returns false
+   * when it was issued already (a retry after a crash), so the caller keeps exactly one certificate.
+   */
+  async markIssued(
+    m: EntityManager,
+    applicationId: string,
+    certificate: { id: string; number: string },
+  ): Promise<boolean> {
+    const application = await m
+      .getRepository(ApplicationEntity)
+      .createQueryBuilder('a')
+      .setLock('pessimistic_write')
+      .where('a.id = :id', { id: applicationId })
+      .getOne();
+    if (!application) throw new ApplicationException(ApplicationErrorCode.NotFound, { id: applicationId });
+    if (application.status === 'issued') return false;
+    this.move(application, 'issue', 'system');
+    await m.update(ApplicationEntity, { id: application.id }, { status: application.status });
+    await m.insert(ApplicationEventEntity, {
+      applicationId: application.id,
+      action: 'issue',
+      toStatus: application.status,
+      actorRole: 'system',
+      actorId: null,
+      note: `证明编号 ${certificate.number}`,
+    });
+    await this.audit.append(
+      {
+        actor: { type: 'system' },
+        action: 'application.issue',
+        object: { type: 'application', id: application.id },
+        organizationId: application.committeeId,
+        details: { status: application.status, certificateId: certificate.id },
+      },
+      m,
+    );
+    await this.notify(m, application, await this.types.version(application.typeVersionId, m), 'issue');
+    return true;
+  }
+
   // ---------------------------------------------------------------- reading
+
+  /** Throws APPLICATION_NOT_FOUND unless the principal may see the application; others' ids reveal nothing. */
+  async assertVisible(principal: PersonPrincipal, id: string): Promise<void> {
+    await this.loadVisible(id, principal);
+  }
 
   async get(principal: PersonPrincipal, id: string): Promise<ApplicationView> {
     const loaded = await this.loadVisible(id, principal);

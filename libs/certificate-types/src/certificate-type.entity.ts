@@ -9,6 +9,7 @@ import {
   type Relation,
 } from 'typeorm';
 import type {
+  CertificateTemplate,
   FormSchema,
   Integration,
   MaterialRequirement,
@@ -79,6 +80,14 @@ export class CertificateTypeVersionEntity {
 
   @Column({ type: 'jsonb' })
   materials!: MaterialRequirement[];
+
+  /** Two letters in certificate numbers; null only on versions published before certificates were issued. */
+  @Column({ name: 'number_code', type: 'char', length: 2, nullable: true })
+  numberCode!: string | null;
+
+  /** The certificate's wording, versioned with the form it draws on; `json` keeps the author's key order. */
+  @Column({ name: 'certificate_template', type: 'json', nullable: true })
+  template!: CertificateTemplate | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -30,6 +30,8 @@ const DEFINITION_FIELDS = [
   'integrations',
   'formSchema',
   'materials',
+  'numberCode',
+  'template',
 ] as const satisfies readonly (keyof CertificateTypeDefinition & keyof CertificateTypeVersionEntity)[];
 
 @Injectable()

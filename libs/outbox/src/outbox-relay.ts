@@ -42,9 +42,13 @@ export interface OutboxRelayOptions {
   /** How long a claimed row stays with its claimant before the sweeper hands it out again. */
   leaseMs: number;
   batchSize: number;
+  /** Jobs this process works at once in queue mode; issuing is mostly waiting (threads, database). */
+  concurrency?: number;
 }
 
 const QUEUE_NAME = 'outbox';
+/** How soon the relay looks again while a backlog drains. */
+const BACKLOG_POLL_MS = 50;
 
 /** Job payloads carry the outbox id and the attempt only, never personal data. */
 interface OutboxJob {
@@ -64,6 +68,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private queue: Queue<OutboxJob> | undefined;
   private worker: Worker<OutboxJob> | undefined;
   private stopped = false;
+  private backlogged = false;
 
   constructor(
     private readonly outbox: OutboxService,
@@ -86,44 +91,49 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     this.worker = new Worker<OutboxJob>(QUEUE_NAME, (job: Job<OutboxJob>) => this.handleById(job.data.outboxId), {
       connection,
       prefix,
-      concurrency: 4,
+      concurrency: this.options.concurrency ?? 4,
     });
     this.worker.on('error', (error) => this.logger.error(`outbox worker: ${error.message}`));
     this.queue.on('error', (error) => this.logger.error(`outbox queue: ${error.message}`));
   }
 
-  private schedule(): void {
+  /**
+   * The next pass comes after the poll interval, or at once while a backlog is draining (a full
+   * batch was claimed), so throughput is not capped at one batch per interval.
+   */
+  private schedule(delayMs = this.options.pollIntervalMs): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
+      let claimed = 0;
       this.running = this.pollOnce()
-        .then(() => undefined)
+        .then((count) => void (claimed = count))
         .catch((error: unknown) => this.logger.error(`outbox relay: ${(error as Error).message}`))
         .finally(() => {
           this.running = undefined;
-          this.schedule();
+          const draining = claimed >= this.options.batchSize || this.backlogged;
+          this.schedule(draining ? BACKLOG_POLL_MS : this.options.pollIntervalMs);
         });
-    }, this.options.pollIntervalMs);
+    }, delayMs);
     this.timer.unref();
   }
 
   /** One relay pass; returns how many rows it claimed. Public for tests and for `drain`. */
   async pollOnce(): Promise<number> {
+    // Backpressure: claim no further ahead than the workers can take before the leases run out.
+    this.backlogged = this.queue !== undefined && (await this.queue.getWaitingCount()) >= this.options.batchSize;
+    if (this.backlogged) return 0;
     const due = await this.outbox.claimDue(this.handlers.topics, this.options.batchSize, this.options.leaseMs);
-    for (const message of due) {
-      if (this.queue) {
-        // A fresh job id per attempt: a re-claimed row must not be swallowed by the old job's id.
-        await this.queue.add(
-          message.topic,
-          { outboxId: message.id },
-          {
-            jobId: `${message.id}-${message.attempts}`,
-            removeOnComplete: 1000,
-            removeOnFail: 1000,
-          },
-        );
-      } else {
-        await this.run(message);
-      }
+    if (this.queue) {
+      await this.queue.addBulk(
+        due.map((message) => ({
+          name: message.topic,
+          data: { outboxId: message.id },
+          // A fresh job id per attempt: a re-claimed row must not be swallowed by the old job's id.
+          opts: { jobId: `${message.id}-${message.attempts}`, removeOnComplete: 1000, removeOnFail: 1000 },
+        })),
+      );
+    } else {
+      for (const message of due) await this.run(message);
     }
     return due.length;
   }

@@ -3,6 +3,8 @@ import { OrganizationErrorCode } from '@zhengming/organizations';
 import { CertificateTypeErrorCode } from '@zhengming/certificate-types';
 import { IdentityErrorCode } from '@zhengming/identity';
 import { ApplicationErrorCode, MaterialErrorCode } from '@zhengming/applications';
+import { CertificateErrorCode } from '@zhengming/certificates';
+import { SigningErrorCode } from '@zhengming/signing';
 import { HttpErrorCode } from './http-error';
 
 export type ErrorCode =
@@ -11,7 +13,9 @@ export type ErrorCode =
   | CertificateTypeErrorCode
   | IdentityErrorCode
   | ApplicationErrorCode
-  | MaterialErrorCode;
+  | MaterialErrorCode
+  | SigningErrorCode
+  | CertificateErrorCode;
 
 /**
  * Every error code of every context and the HTTP status it answers with. A code added to a context
@@ -19,6 +23,15 @@ export type ErrorCode =
  */
 export const STATUS_OF_CODE: Readonly<Record<ErrorCode, HttpStatus>> = {
   [HttpErrorCode.RouteNotFound]: HttpStatus.NOT_FOUND,
+  [SigningErrorCode.PkiNotInitialized]: HttpStatus.SERVICE_UNAVAILABLE,
+  [SigningErrorCode.SealNotFound]: HttpStatus.NOT_FOUND,
+  [SigningErrorCode.SealNotActive]: HttpStatus.CONFLICT,
+  [SigningErrorCode.KeyStoreMismatch]: HttpStatus.SERVICE_UNAVAILABLE,
+  [CertificateErrorCode.NotIssued]: HttpStatus.NOT_FOUND,
+  [CertificateErrorCode.NotFound]: HttpStatus.NOT_FOUND,
+  [CertificateErrorCode.ApplicationNotApproved]: HttpStatus.CONFLICT,
+  [CertificateErrorCode.TemplateMissing]: HttpStatus.UNPROCESSABLE_ENTITY,
+  [CertificateErrorCode.SerialsExhausted]: HttpStatus.CONFLICT,
   [HttpErrorCode.MalformedJson]: HttpStatus.BAD_REQUEST,
   [HttpErrorCode.MalformedRequest]: HttpStatus.BAD_REQUEST,
   [HttpErrorCode.PayloadTooLarge]: HttpStatus.PAYLOAD_TOO_LARGE,

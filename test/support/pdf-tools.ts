@@ -1,0 +1,81 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/**
+ * Independent checks of a PDF with Debian's tools, as a relying party would make them: poppler's
+ * pdfsig (NSS), pdftotext and pdftoppm, qpdf, and zbarimg. CI installs them (see .ci/run).
+ */
+export interface PdfSignatureReport {
+  signer: string;
+  valid: boolean;
+  trusted: boolean;
+  totalDocumentSigned: boolean;
+  subFilter: string;
+  hash: string;
+  validation: string;
+  certificateValidation: string;
+}
+
+/** An NSS database that trusts exactly the given root, as a verifier who imported the district root. */
+export function trustingNssDatabase(rootDer: Buffer): { dir: string; dispose(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'zm-nss-'));
+  execFileSync('certutil', ['-N', '--empty-password', '-d', `sql:${dir}`]);
+  const pem = join(dir, 'root.pem');
+  writeFileSync(pem, new X509Certificate(rootDer).toString());
+  execFileSync('certutil', ['-A', '-n', 'district-root', '-t', 'CT,C,C', '-i', pem, '-d', `sql:${dir}`]);
+  return { dir, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** pdfsig's verdict for every signature of the file, in order. */
+export async function pdfsig(file: string, nssDir: string): Promise<PdfSignatureReport[]> {
+  // pdfsig exits non-zero when a signature is invalid; its report is still what we want to read.
+  const output = await run('pdfsig', ['-nssdir', `sql:${nssDir}`, file]).then(
+    (r) => r.stdout,
+    (error: { stdout?: string }) => error.stdout ?? '',
+  );
+  return output
+    .split(/^Signature #\d+:$/m)
+    .slice(1)
+    .map((block) => {
+      const field = (name: string) => new RegExp(`- ${name}: (.*)$`, 'm').exec(block)?.[1].trim() ?? '';
+      const validation = field('Signature Validation');
+      const certificateValidation = field('Certificate Validation');
+      return {
+        signer: field('Signer Certificate Common Name'),
+        valid: validation === 'Signature is Valid.',
+        trusted: certificateValidation === 'Certificate is Trusted.',
+        totalDocumentSigned: /^\s*- Total document signed$/m.test(block),
+        subFilter: field('Signature Type'),
+        hash: field('Signing Hash Algorithm'),
+        validation,
+        certificateValidation,
+      };
+    });
+}
+
+export async function pdfText(file: string): Promise<string> {
+  return (await run('pdftotext', ['-layout', '-enc', 'UTF-8', file, '-'])).stdout;
+}
+
+/** `qpdf --check`; resolves with its report, rejects when qpdf finds errors. */
+export async function qpdfCheck(file: string): Promise<string> {
+  return (await run('qpdf', ['--check', file])).stdout;
+}
+
+/** Renders the first page at `dpi` and reads every QR code on it, as a phone camera would. */
+export async function qrCodesOnPage(file: string, dpi = 150): Promise<string[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'zm-qr-'));
+  try {
+    await run('pdftoppm', ['-r', String(dpi), '-f', '1', '-l', '1', '-png', '-singlefile', file, join(dir, 'page')]);
+    const { stdout } = await run('zbarimg', ['--raw', '-q', '-Sdisable', '-Sqrcode.enable', join(dir, 'page.png')]);
+    return stdout.split('\n').filter(Boolean);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
