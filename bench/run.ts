@@ -3,9 +3,10 @@ import { printTable, writeResults, type Bench, type BenchFigure } from './harnes
 import { httpApiBench } from './http-api.bench';
 import { identityBench } from './identity.bench';
 import { workflowBench } from './workflow.bench';
+import { issuanceBench } from './issuance.bench';
 
 /** `npm run bench [-- name ...]`: runs the benchmarks (all, or those named), prints a table, writes JSON. */
-const BENCHES: Bench[] = [httpApiBench, identityBench, workflowBench];
+const BENCHES: Bench[] = [httpApiBench, identityBench, workflowBench, issuanceBench];
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
