@@ -5,11 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { API_ENTRY, freePort, request, startApi } from './support/test-app';
 import { createTestDatabase } from './support/test-database';
+import { emptyNssDatabase, pdfsig } from './support/pdf-tools';
 
 const ROOT = join(__dirname, '..');
 
 describe('starting the system', () => {
-  it('npm start brings up the identity platform and the API together, and `token` signs a seeded user in', async () => {
+  it('npm start brings up the identity platform and the API together, `token` signs a seeded user in, and `demo:issue` gets a signed certificate', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'zm-stack-'));
     const [port, idpPort] = [await freePort(), await freePort()];
     // Exactly what `npm start` runs after building; only the ports and folders are the test's own.
@@ -54,6 +55,51 @@ describe('starting the system', () => {
         env: { PATH: process.env.PATH ?? '', ZHENGMING_API_URL: `http://localhost:${port}` },
       }).catch((error: { code: number; stderr: string }) => error);
       expect(unknown).toMatchObject({ code: 1, stderr: expect.stringContaining('用户名或密码错误') });
+
+      // The operator's smoke test against the same system: the embedded first start made the district
+      // PKI and the seals, and without Redis the API issues in-process.
+      const pdf = join(dir, 'weather.pdf');
+      const demo = await promisify(execFile)(
+        process.execPath,
+        [
+          join(ROOT, 'dist/tools/demo-issue.js'),
+          '--type',
+          'weather',
+          '--out',
+          pdf,
+          '--base-url',
+          `http://localhost:${port}`,
+        ],
+        { cwd: dir, env: { PATH: process.env.PATH ?? '' } },
+      );
+      expect(demo.stdout).toMatch(
+        /^application [0-9a-f-]{36}\ncertificate 440118001001-WT-\d{4}-000001-[0-9A-Z]{2}\n$/,
+      );
+      expect(demo.stderr).toContain('出证中');
+      const nss = emptyNssDatabase();
+      try {
+        const signatures = await pdfsig(pdf, nss.dir);
+        expect(signatures.map((s) => [s.signer, s.validation])).toEqual([
+          ['荔城街道城南社区居民委员会电子印章', 'Signature is Valid.'],
+          ['刘建国', 'Signature is Valid.'],
+        ]);
+      } finally {
+        nss.dispose();
+      }
+      const wrongType = await promisify(execFile)(
+        process.execPath,
+        [
+          join(ROOT, 'dist/tools/demo-issue.js'),
+          '--type',
+          'no-such-type',
+          '--out',
+          pdf,
+          '--base-url',
+          `http://localhost:${port}`,
+        ],
+        { cwd: dir, env: { PATH: process.env.PATH ?? '' } },
+      ).catch((error: { code: number; stderr: string }) => error);
+      expect(wrongType).toMatchObject({ code: 1, stderr: expect.stringContaining('create the application: HTTP') });
     } finally {
       stack.kill('SIGTERM');
       expect(await exited).toBe(0);

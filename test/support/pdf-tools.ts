@@ -22,14 +22,20 @@ export interface PdfSignatureReport {
   certificateValidation: string;
 }
 
-/** An NSS database that trusts exactly the given root, as a verifier who imported the district root. */
-export function trustingNssDatabase(rootDer: Buffer): { dir: string; dispose(): void } {
+/** An NSS database that trusts nothing: pdfsig still checks each signature's integrity. */
+export function emptyNssDatabase(): { dir: string; dispose(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'zm-nss-'));
   execFileSync('certutil', ['-N', '--empty-password', '-d', `sql:${dir}`]);
+  return { dir, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** An NSS database that trusts exactly the given root, as a verifier who imported the district root. */
+export function trustingNssDatabase(rootDer: Buffer): { dir: string; dispose(): void } {
+  const { dir, dispose } = emptyNssDatabase();
   const pem = join(dir, 'root.pem');
   writeFileSync(pem, new X509Certificate(rootDer).toString());
   execFileSync('certutil', ['-A', '-n', 'district-root', '-t', 'CT,C,C', '-i', pem, '-d', `sql:${dir}`]);
-  return { dir, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+  return { dir, dispose };
 }
 
 /** pdfsig's verdict for every signature of the file, in order. */
