@@ -15,9 +15,10 @@ jest.setTimeout(120_000);
 /**
  * The worker dies (SIGKILL) after it has signed and stored a certificate but before it recorded it.
  * When the outbox row's lease has run out, the next worker takes it again: there must still be
- * exactly one certificate, one number, one stored file and one "issued" step on the timeline.
+ * exactly one certificate, one number, one stored file and one "issued" step on the timeline. And
+ * many approvals at once, issued by concurrent jobs, still get one serial each with no gaps.
  */
-describe('Issuing survives a worker killed between signing and recording', () => {
+describe('Issuing in the worker', () => {
   let db: TestDatabase;
   let system: RunningSystem;
   let files: string;
@@ -54,7 +55,7 @@ describe('Issuing survives a worker killed between signing and recording', () =>
     if (files) await rm(files, { recursive: true, force: true });
   });
 
-  it('leaves exactly one certificate after the retry', async () => {
+  it('leaves exactly one certificate when the worker is killed between signing and recording, and the job is retried', async () => {
     const resident = new ApiClient(system.api.baseUrl, await system.token('resident-a'));
     const approver = new ApiClient(system.api.baseUrl, await system.token('approver-a'));
     const draft = await preparedDraft(resident, 'ev-charger-installation');
@@ -109,6 +110,36 @@ describe('Issuing survives a worker killed between signing and recording', () =>
     const download = await resident.call('GET', `/api/applications/${draft.id}/certificate.pdf`);
     expect(download.status).toBe(200);
   });
+
+  it('numbers a burst of approvals densely and uniquely while the worker issues them concurrently', async () => {
+    const resident = new ApiClient(system.api.baseUrl, await system.token('resident-a'));
+    const approver = new ApiClient(system.api.baseUrl, await system.token('approver-a'));
+    const drafts = [];
+    for (let i = 0; i < 24; i++) drafts.push(await preparedDraft(resident, 'weather'));
+    await Promise.all(drafts.map((draft) => resident.action(draft.id, 'submit')));
+    // Approved all at once: the worker (a healthy one is running since the first test) takes up to 16 at a time.
+    const answers = await Promise.all(drafts.map((draft) => approver.action(draft.id, 'approve')));
+    expect(answers.map((answer) => answer.status)).toEqual(drafts.map(() => 200));
+
+    const ids = drafts.map((draft) => draft.id);
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      const { rows } = await sql.query<{ issued: string }>(
+        `SELECT count(*) AS issued FROM certificates WHERE status = 'issued' AND application_id = ANY($1)`,
+        [ids],
+      );
+      if (Number(rows[0].issued) === ids.length) break;
+      if (Date.now() > deadline) throw new Error(`${rows[0].issued} of ${ids.length} issued`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const { rows } = await sql.query<{ number: string }>(
+      `SELECT number FROM certificates WHERE application_id = ANY($1)`,
+      [ids],
+    );
+    const serials = rows.map((row) => Number(row.number.split('-')[3])).sort((a, b) => a - b);
+    expect(serials).toEqual(ids.map((_, i) => i + 1));
+    expect(rows.every((row) => /^440118001001-WT-\d{4}-\d{6}-[0-9A-Z]{2}$/.test(row.number))).toBe(true);
+  }, 180_000);
 });
 
 async function certificateStatus(sql: Client, applicationId: string): Promise<string | undefined> {
