@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { DEFAULT_DEVELOPMENT_SECRETS_FILE, readDevelopmentSecrets } from '@zhengming/config';
-import { LoginError, loginThroughPlatform } from './oidc-login';
+import { LoginError, loginThroughPlatform, NO_SEEDED_PASSWORD, seededUserPassword } from './oidc-login';
 
 /**
  * `npm run --silent demo:issue -- --type <code> --out <file.pdf> [--base-url <url>] [--committee <code>]`
@@ -46,11 +45,9 @@ async function main(): Promise<number> {
   }
   const env = process.env;
   const baseUrl = (args['base-url'] ?? env.ZHENGMING_API_URL ?? 'http://localhost:3000').replace(/\/+$/, '');
-  const password =
-    env.IDP_SIM_PASSWORD ||
-    readDevelopmentSecrets(env.DEV_SECRETS_FILE || DEFAULT_DEVELOPMENT_SECRETS_FILE).IDP_SIM_PASSWORD;
+  const password = seededUserPassword(env);
   if (!password) {
-    process.stderr.write('IDP_SIM_PASSWORD is not set and no development secrets exist: start the system first\n');
+    process.stderr.write(NO_SEEDED_PASSWORD);
     return 78;
   }
   try {

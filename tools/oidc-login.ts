@@ -1,3 +1,4 @@
+import { DEFAULT_DEVELOPMENT_SECRETS_FILE, readDevelopmentSecrets } from '@zhengming/config';
 /**
  * Signs a seeded person in the way a browser does: through the API's sign-in route, the identity
  * platform's login form and the API's callback, following every redirect with the cookies each
@@ -118,3 +119,18 @@ function describeFailure(url: URL, status: number, body: string): string {
     .slice(0, 200);
   return `${url.origin}${url.pathname} answered ${status}: ${text}`;
 }
+
+/**
+ * idp-sim's test password of the seeded users: `IDP_SIM_PASSWORD`, or the one the embedded first start
+ * generated into the development secrets; undefined when neither exists yet.
+ */
+export function seededUserPassword(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return (
+    env.IDP_SIM_PASSWORD ||
+    readDevelopmentSecrets(env.DEV_SECRETS_FILE || DEFAULT_DEVELOPMENT_SECRETS_FILE).IDP_SIM_PASSWORD ||
+    undefined
+  );
+}
+
+export const NO_SEEDED_PASSWORD =
+  'IDP_SIM_PASSWORD is not set and no development secrets exist: start the system first\n';

@@ -1,5 +1,4 @@
-import { readDevelopmentSecrets, DEFAULT_DEVELOPMENT_SECRETS_FILE } from '@zhengming/config';
-import { LoginError, loginThroughPlatform } from './oidc-login';
+import { LoginError, loginThroughPlatform, NO_SEEDED_PASSWORD, seededUserPassword } from './oidc-login';
 
 /**
  * `npm run --silent token -- <username>` prints an access token of the API for a seeded person,
@@ -16,11 +15,9 @@ async function main(): Promise<number> {
     return 64;
   }
   const env = process.env;
-  const password =
-    env.IDP_SIM_PASSWORD ||
-    readDevelopmentSecrets(env.DEV_SECRETS_FILE || DEFAULT_DEVELOPMENT_SECRETS_FILE).IDP_SIM_PASSWORD;
+  const password = seededUserPassword(env);
   if (!password) {
-    process.stderr.write('IDP_SIM_PASSWORD is not set and no development secrets exist: start the system first\n');
+    process.stderr.write(NO_SEEDED_PASSWORD);
     return 78;
   }
   try {

@@ -412,12 +412,7 @@ export class ApplicationsService {
     applicationId: string,
     certificate: { id: string; number: string },
   ): Promise<boolean> {
-    const application = await m
-      .getRepository(ApplicationEntity)
-      .createQueryBuilder('a')
-      .setLock('pessimistic_write')
-      .where('a.id = :id', { id: applicationId })
-      .getOne();
+    const application = await lockApplication(m, applicationId);
     if (!application) throw new ApplicationException(ApplicationErrorCode.NotFound, { id: applicationId });
     if (application.status === 'issued') return false;
     this.move(application, 'issue', 'system');
@@ -555,12 +550,7 @@ export class ApplicationsService {
     principal: PersonPrincipal,
     role: 'applicant' | 'reviewer' | 'approver',
   ): Promise<Loaded> {
-    const application = await m
-      .getRepository(ApplicationEntity)
-      .createQueryBuilder('a')
-      .setLock('pessimistic_write')
-      .where('a.id = :id', { id })
-      .getOne();
+    const application = await lockApplication(m, id);
     if (!application) throw new ApplicationException(ApplicationErrorCode.NotFound, { id });
     this.authorize(principal, application, role);
     return { application, version: await this.types.version(application.typeVersionId, m) };
@@ -1073,4 +1063,18 @@ function decodeCursor(cursor: string): { at: Date; id: string } {
     throw new ApplicationException(ApplicationErrorCode.CursorInvalid);
   }
   return { at: date, id };
+}
+
+/**
+ * Locks the application row, and only it, for the rest of the transaction: every step of the life
+ * cycle (a person's or the issuer's) takes this lock first, so two steps on one application queue
+ * up and the second sees the first one's result.
+ */
+export function lockApplication(m: EntityManager, id: string): Promise<ApplicationEntity | null> {
+  return m
+    .getRepository(ApplicationEntity)
+    .createQueryBuilder('a')
+    .setLock('pessimistic_write')
+    .where('a.id = :id', { id })
+    .getOne();
 }

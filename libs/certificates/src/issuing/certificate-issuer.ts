@@ -3,7 +3,13 @@ import { Inject, Injectable, Logger, Optional, type OnModuleInit } from '@nestjs
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { HTTP_CONFIG, type HttpConfig } from '@zhengming/config';
-import { ApplicationEntity, ApplicationsService, ISSUE_CERTIFICATE_TOPIC, shanghaiDate } from '@zhengming/applications';
+import {
+  ApplicationsService,
+  ISSUE_CERTIFICATE_TOPIC,
+  lockApplication,
+  shanghaiDate,
+  type ApplicationEntity,
+} from '@zhengming/applications';
 import { CertificateTypeVersionEntity, CertificateTypesService } from '@zhengming/certificate-types';
 import { OrganizationEntity } from '@zhengming/organizations';
 import { OutboxHandlers, type OutboxHandler, type OutboxMessageEntity } from '@zhengming/outbox';
@@ -187,12 +193,7 @@ export class CertificateIssuer implements OnModuleInit, OutboxHandler {
     applicationId: string,
   ): Promise<{ certificate: CertificateEntity; application: ApplicationEntity; abandonedKey?: string }> {
     return this.dataSource.transaction(async (m) => {
-      const application = await m
-        .getRepository(ApplicationEntity)
-        .createQueryBuilder('a')
-        .setLock('pessimistic_write')
-        .where('a.id = :id', { id: applicationId })
-        .getOne();
+      const application = await lockApplication(m, applicationId);
       const existing = await m.findOneBy(CertificateEntity, { applicationId });
       if (existing && application) {
         if (existing.status !== 'pending') return { certificate: existing, application };
@@ -215,20 +216,22 @@ export class CertificateIssuer implements OnModuleInit, OutboxHandler {
       const issuedAt = new Date();
       const year = Number(shanghaiDate(issuedAt).slice(0, 4));
       const serial = await this.nextSerial(m, committee.id, numberCode, year);
-      const row = m.create(CertificateEntity, {
-        id: randomUUID(),
+      const id = randomUUID();
+      const values = {
+        id,
         applicationId,
         number: formatCertificateNumber({ committeeCode: committee.code, numberCode, year, serial }),
-        status: 'pending',
+        status: 'pending' as const,
         typeVersionId: version.id,
         committeeId: committee.id,
         verificationCodeEncrypted: this.cipher.encrypt('verificationCode', newVerificationCode()),
         issuedAt,
         validUntil: new Date(issuedAt.getTime() + version.validityDays * DAY_MS),
-      });
-      row.storageKey = storageKeyFor(row);
-      await m.insert(CertificateEntity, row);
-      return { certificate: row, application };
+        storageKey: storageKeyFor({ id, issuedAt }),
+      };
+      // insert, not save: the id is known, and save would first look it up.
+      await m.insert(CertificateEntity, values);
+      return { certificate: m.create(CertificateEntity, values), application };
     });
   }
 
