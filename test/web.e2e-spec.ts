@@ -1,7 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from './support/browser';
+import { launchChromium, signInInBrowser } from './support/browser';
 import { createTestDatabase, TEST_REDIS_URL, type TestDatabase } from './support/test-database';
-import { TEST_SECRETS } from './support/test-secrets';
 import { startSystem, type RunningSystem } from './support/test-system';
 
 /**
@@ -24,14 +23,7 @@ describe('web app in Chromium (375×812)', () => {
     await db?.drop();
   });
 
-  async function signIn(page: Page, username: string, startAt: string): Promise<void> {
-    await page.goto(`${system.api.baseUrl}${startAt}`);
-    await page.getByTestId('login-button').click();
-    await page.waitForURL(`${system.idp.issuer}/**`);
-    await page.locator('input[name="username"]').fill(username);
-    await page.locator('input[name="password"]').fill(TEST_SECRETS.IDP_SIM_PASSWORD);
-    await page.locator('form button, form input[type="submit"]').first().click();
-  }
+  const signIn = (page: Page, username: string, startAt: string) => signInInBrowser(page, system, username, startAt);
 
   it('a resident signs in and sees their identity masked on 我的', async () => {
     const context = await browser.newContext({ viewport: { width: 375, height: 812 }, locale: 'zh-CN' });

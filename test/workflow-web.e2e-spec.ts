@@ -1,9 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { launchChromium } from './support/browser';
+import { launchChromium, signInInBrowser } from './support/browser';
+import { emptyNssDatabase, pdfsig } from './support/pdf-tools';
 import { ROOT } from './support/test-app';
 import { createTestDatabase, TEST_REDIS_URL, type TestDatabase } from './support/test-database';
 import { TEST_SECRETS } from './support/test-secrets';
@@ -16,6 +18,8 @@ const FULL_PHONE = '13800138101';
 const ADDRESS = '广州市增城区荔城街道城南社区府佑路8号';
 const COMMITTEE = '城南社区居民委员会';
 const SUPPLEMENT_REASON = '身份证照片不清晰，请重新拍摄人像面';
+/** Committee A's code, 气象证明's code, the year, the serial and the check characters. */
+const CERTIFICATE_NUMBER = /^440118001001-WT-\d{4}-\d{6}-[0-9A-Z]{2}$/;
 /** Run in the page (as text: the tests compile without the DOM types): every material preview image has loaded. */
 const PREVIEWS_LOADED = `(() => {
   const images = [...document.querySelectorAll('[data-testid="material-preview-image"]')];
@@ -26,13 +30,19 @@ const PREVIEWS_LOADED = `(() => {
  * One application clicked through in real Chromium (Debian's) at phone size, by three people in
  * their own browsers: resident-a applies for 气象证明 and uploads a photo of their ID card, clerk-a
  * accepts it and asks for a clearer photo, resident-a answers from the notification, clerk-a sees
- * what changed, approver-a approves, and resident-a sees 待出证.
+ * what changed, approver-a approves, and resident-a sees 待出证. With REDIS_URL set the API runs no
+ * jobs itself: only once the real worker process starts is the certificate signed, and resident-a
+ * downloads it.
  */
 describe('application workflow in Chromium (390×844)', () => {
   let db: TestDatabase;
   let system: RunningSystem;
   let browser: Browser;
   let files: string;
+  /** The API's and the worker's file storage: the worker stores the PDF the API then serves. */
+  let storage: string;
+  let worker: ChildProcess | undefined;
+  let workerOutput = '';
   const contexts: BrowserContext[] = [];
 
   let resident: Page;
@@ -43,17 +53,61 @@ describe('application workflow in Chromium (390×844)', () => {
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     files = mkdtempSync(join(tmpdir(), 'zm-workflow-web-'));
+    storage = mkdtempSync(join(tmpdir(), 'zm-workflow-web-storage-'));
     db = await createTestDatabase('workflow_web');
-    system = await startSystem({ DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL });
+    system = await startSystem({ DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, STORAGE_LOCAL_DIR: storage });
     browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {
+    await stopWorker();
     for (const context of contexts) await context.close().catch(() => undefined);
     await browser?.close();
     await system?.stop();
     await db?.drop();
     if (files) rmSync(files, { recursive: true, force: true });
-  });
+    if (storage) rmSync(storage, { recursive: true, force: true });
+  }, 30_000);
+
+  /**
+   * The built worker as `npm run start:worker` runs it, on the API's database, Redis and storage.
+   * The promise fails with what it printed if it exits, so a worker that cannot start fails the test at once.
+   */
+  function startWorker(): Promise<never> {
+    const child = spawn(process.execPath, [join(ROOT, 'dist/apps/worker/src/main.js')], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        ...TEST_SECRETS,
+        DATABASE_URL: db.url,
+        REDIS_URL: TEST_REDIS_URL,
+        // Its queue is this test's alone: no other test's worker can take the job.
+        REDIS_KEY_PREFIX: `test-wweb-${db.name.slice(-8)}`,
+        STORAGE_LOCAL_DIR: storage,
+        // The QR code on the certificate points at the API the test started.
+        PUBLIC_BASE_URL: system.api.baseUrl,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    worker = child;
+    child.stdout?.on('data', (chunk: Buffer) => (workerOutput += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (workerOutput += chunk.toString()));
+    return new Promise<never>((_resolve, reject) =>
+      child.once('exit', (code, signal) =>
+        reject(new Error(`the worker exited (${code ?? signal}):\n${workerOutput}`)),
+      ),
+    );
+  }
+
+  /** SIGTERM lets it close its connections; one that has not gone within 10 s is killed. */
+  async function stopWorker(): Promise<void> {
+    const child = worker;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
 
   const url = (path: string) => `${system.api.baseUrl}${path}`;
 
@@ -70,15 +124,7 @@ describe('application workflow in Chromium (390×844)', () => {
     return context.newPage();
   }
 
-  async function signIn(page: Page, username: string, startAt: string): Promise<void> {
-    await page.goto(url(startAt));
-    await page.getByTestId('login-button').click();
-    await page.waitForURL(`${system.idp.issuer}/**`);
-    await page.locator('input[name="username"]').fill(username);
-    await page.locator('input[name="password"]').fill(TEST_SECRETS.IDP_SIM_PASSWORD);
-    await page.locator('form button, form input[type="submit"]').first().click();
-    await page.waitForURL(url(startAt));
-  }
+  const signIn = (page: Page, username: string, startAt: string) => signInInBrowser(page, system, username, startAt);
 
   async function screenshot(page: Page, step: string, fullPage = true): Promise<void> {
     await page.screenshot({ path: join(ARTIFACTS, `${step}.png`), fullPage });
@@ -339,4 +385,41 @@ describe('application workflow in Chromium (390×844)', () => {
     await expect(resident.getByTestId('withdraw-button').count()).resolves.toBe(0);
     await screenshot(resident, '14-resident-awaiting-issue');
   }, 90_000);
+
+  it('once the worker runs, resident-a sees 已出证 and downloads the signed PDF', async () => {
+    const workerExit = startWorker();
+    const certificate = resident.getByTestId('certificate');
+    await Promise.race([
+      workerExit,
+      reloadUntilVisible(resident, certificate, 60_000).catch((error: unknown) => {
+        throw new Error(`no certificate on the page (${String(error)}); the worker printed:\n${workerOutput}`);
+      }),
+    ]);
+    await expect(resident.getByTestId('application-status').innerText()).resolves.toBe('已出证');
+    await expect(certificate.innerText()).resolves.toContain('电子证明已出具');
+    await expect(resident.getByTestId('awaiting-issue').count()).resolves.toBe(0);
+    const number = (await certificate.getByTestId('certificate-number').innerText()).trim();
+    expect(number).toMatch(CERTIFICATE_NUMBER);
+    await screenshot(resident, '15-resident-issued');
+
+    const [download] = await Promise.all([
+      resident.waitForEvent('download'),
+      certificate.getByTestId('certificate-download').click(),
+    ]);
+    expect(download.suggestedFilename()).toBe(`${number}.pdf`);
+    const file = join(files, download.suggestedFilename());
+    await download.saveAs(file);
+    expect(readFileSync(file).subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    // Sealed by the committee, then signed by the approver; an empty trust store still checks both.
+    const nss = emptyNssDatabase();
+    try {
+      const signatures = await pdfsig(file, nss.dir);
+      expect(signatures.map((signature) => signature.validation)).toEqual([
+        'Signature is Valid.',
+        'Signature is Valid.',
+      ]);
+    } finally {
+      nss.dispose();
+    }
+  }, 120_000);
 });

@@ -112,6 +112,19 @@ export const router = createRouter({
       component: () => import('./pages/ReviewPage.vue'),
       meta: { requiresAuth: true },
     },
+    {
+      // The API decides who may read the registry (district admins); anyone else sees its refusal here.
+      path: '/admin/seals',
+      name: 'seals',
+      component: () => import('./pages/SealsPage.vue'),
+      meta: { requiresAuth: true },
+    },
+    {
+      path: '/admin/seals/:id',
+      name: 'seal',
+      component: () => import('./pages/SealPage.vue'),
+      meta: { requiresAuth: true },
+    },
     { path: '/:unknown(.*)*', redirect: '/' },
   ],
   scrollBehavior: (_to, _from, saved) => saved ?? { top: 0 },

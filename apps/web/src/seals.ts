@@ -1,0 +1,102 @@
+// The committees' electronic seals as the API sends them to the district admin (印章管理), the calls that
+// read the registry and a seal's usage log, and how the screens word a seal's status and algorithm.
+import { api } from './api';
+
+export type SealStatus = 'active' | 'suspended' | 'revoked';
+
+/** `GET /api/seals/{id}`. */
+export interface Seal {
+  id: string;
+  /** 13 digits: the committee's code and the seal's generation. */
+  code: string;
+  name: string;
+  committeeId: string;
+  committeeCode: string;
+  status: SealStatus;
+  statusReason: string | null;
+  /** The seal certificate's serial number, hex. */
+  certificateSerial: string;
+  notBefore: string;
+  notAfter: string;
+  algorithm: string;
+}
+
+/** One certificate the seal signed (用印记录). */
+export interface SealUse {
+  certificateId: string;
+  number: string;
+  typeName: string;
+  status: 'pending' | 'issued' | 'revoked';
+  signedAt: string | null;
+  documentSha256: string | null;
+}
+
+export interface OffsetPage<T> {
+  total: number;
+  items: T[];
+}
+
+export interface SealFilter {
+  /** Part of the seal's name or code. */
+  q?: string;
+  status?: SealStatus | null;
+}
+
+export const SEAL_PAGE_SIZE = 20;
+
+function query(params: Record<string, string | number | null | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== '') search.set(name, String(value));
+  }
+  return search.toString();
+}
+
+const at = (id: string, suffix = '') => `/api/seals/${encodeURIComponent(id)}${suffix}`;
+
+export const sealsApi = {
+  list: (filter: SealFilter, offset: number, limit = SEAL_PAGE_SIZE) =>
+    api.get<OffsetPage<Seal>>(`/api/seals?${query({ q: filter.q?.trim(), status: filter.status, offset, limit })}`),
+  get: (id: string) => api.get<Seal>(at(id)),
+  uses: (id: string, offset: number, limit = SEAL_PAGE_SIZE) =>
+    api.get<OffsetPage<SealUse>>(at(id, `/uses?${query({ offset, limit })}`)),
+};
+
+export const SEAL_STATUS_NAMES: Readonly<Record<SealStatus, string>> = {
+  active: '启用',
+  suspended: '暂停使用',
+  revoked: '已注销',
+};
+
+export const SEAL_STATUS_TAG_TYPES: Readonly<Record<SealStatus, 'success' | 'warning' | 'danger'>> = {
+  active: 'success',
+  suspended: 'warning',
+  revoked: 'danger',
+};
+
+export const SEAL_FILTERS: readonly { status: SealStatus | null; label: string }[] = [
+  { status: null, label: '全部' },
+  { status: 'active', label: SEAL_STATUS_NAMES.active },
+  { status: 'suspended', label: SEAL_STATUS_NAMES.suspended },
+  { status: 'revoked', label: SEAL_STATUS_NAMES.revoked },
+];
+
+const ALGORITHM_NAMES: Readonly<Record<string, string>> = {
+  'ec-p256': 'ECDSA P-256',
+  'rsa-2048': 'RSA 2048',
+};
+
+export function algorithmName(algorithm: string): string {
+  return ALGORITHM_NAMES[algorithm] ?? (algorithm || '—');
+}
+
+export const SEAL_USE_STATUS_NAMES: Readonly<Record<SealUse['status'], string>> = {
+  pending: '签署中',
+  issued: '已出具',
+  revoked: '已撤销',
+};
+
+/** The serial in pairs (`3A 7F …`), as certificate viewers show it, so a person can compare it by eye. */
+export function serialText(hex: string): string {
+  return (hex.toUpperCase().match(/.{1,2}/g) ?? []).join(' ');
+}
