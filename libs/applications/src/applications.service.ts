@@ -74,6 +74,9 @@ const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,128}$/;
 const REVIEW_ROLES = [StaffRole.Clerk, StaffRole.Approver] as const;
 const READ_ROLES = [StaffRole.Clerk, StaffRole.Approver, StaffRole.Supervisor, StaffRole.Admin] as const;
 
+/** The platform itself taking a step of the life cycle (issuing), outside any person's request. */
+const SYSTEM = Symbol('system');
+
 export interface RequestContext {
   principal: PersonPrincipal;
   requestId?: string;
@@ -417,24 +420,9 @@ export class ApplicationsService {
     if (application.status === 'issued') return false;
     this.move(application, 'issue', 'system');
     await m.update(ApplicationEntity, { id: application.id }, { status: application.status });
-    await m.insert(ApplicationEventEntity, {
-      applicationId: application.id,
-      action: 'issue',
-      toStatus: application.status,
-      actorRole: 'system',
-      actorId: null,
-      note: `证明编号 ${certificate.number}`,
+    await this.record(m, SYSTEM, application, 'issue', 'system', `证明编号 ${certificate.number}`, {
+      certificateId: certificate.id,
     });
-    await this.audit.append(
-      {
-        actor: { type: 'system' },
-        action: 'application.issue',
-        object: { type: 'application', id: application.id },
-        organizationId: application.committeeId,
-        details: { status: application.status, certificateId: certificate.id },
-      },
-      m,
-    );
     await this.notify(m, application, await this.types.version(application.typeVersionId, m), 'issue');
     return true;
   }
@@ -639,44 +627,47 @@ export class ApplicationsService {
     return previous.applicationId;
   }
 
+  /** The timeline entry and the audit record of a step, in the caller's transaction. */
   private async record(
     m: EntityManager,
-    ctx: RequestContext,
+    ctx: RequestContext | typeof SYSTEM,
     application: ApplicationEntity,
     action: ApplicationAction | 'create',
     actor: ApplicationActor,
     note: string | null,
+    details: Record<string, unknown> = {},
   ): Promise<void> {
     await m.insert(ApplicationEventEntity, {
       applicationId: application.id,
       action,
       toStatus: application.status,
       actorRole: actor,
-      actorId: ctx.principal.personId,
+      actorId: ctx === SYSTEM ? null : ctx.principal.personId,
       note,
     });
     await this.auditApplication(m, ctx, application, action, {
       status: application.status,
       round: application.round,
       as: actor,
+      ...details,
     });
   }
 
   /** One audit record about an application, in the caller's transaction; ids only, never personal data. */
   private async auditApplication(
     m: EntityManager,
-    ctx: RequestContext,
+    ctx: RequestContext | typeof SYSTEM,
     application: ApplicationEntity,
     action: string,
     details: Record<string, unknown>,
   ): Promise<void> {
     await this.audit.append(
       {
-        actor: { type: 'person', id: ctx.principal.personId },
+        actor: ctx === SYSTEM ? { type: 'system' } : { type: 'person', id: ctx.principal.personId },
         action: `application.${action}`,
         object: { type: 'application', id: application.id },
         organizationId: application.committeeId,
-        requestId: ctx.requestId ?? null,
+        requestId: ctx === SYSTEM ? null : (ctx.requestId ?? null),
         details,
       },
       m,
