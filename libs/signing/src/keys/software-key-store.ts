@@ -1,6 +1,7 @@
-import { createCipheriv, createDecipheriv, createPrivateKey, generateKeyPair, randomBytes, sign } from 'node:crypto';
+import { createPrivateKey, generateKeyPair, sign } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
+import { KeyringCipher, SealedValueError } from '@zhengming/pii';
 import type { GeneratedKey, KeyAlgorithm, KeyStore, StoredKey } from './key-store';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
@@ -11,23 +12,21 @@ export interface SoftwareKeyStoreOptions {
   activeKeyId: string;
 }
 
-/** Handle layout: `v1.<kek id>.<base64url(iv ‖ tag ‖ AES-256-GCM(PKCS#8 DER))>`. */
-const HANDLE = /^v1\.([A-Za-z0-9_-]{1,32})\.([A-Za-z0-9_-]+)$/;
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
 /** Plaintext keys kept in memory; 366 seals and their approvers fit with room to spare. */
 const CACHE_LIMIT = 4096;
 
 /**
- * Private keys as PKCS#8, encrypted with AES-256-GCM under a key-encryption key from configuration.
- * The algorithm is bound as associated data, so a handle cannot be replayed as another key type.
+ * Private keys as PKCS#8, sealed with AES-256-GCM under a key-encryption key from configuration
+ * (`KeyringCipher`; the handle reads `v1.<kek id>.<iv>.<ciphertext+tag>`). The algorithm is bound as
+ * associated data, so a handle cannot be replayed as another key type.
  */
 export class SoftwareKeyStore implements KeyStore {
   readonly kind = 'software' as const;
   private readonly opened = new Map<string, KeyObject>();
+  private readonly sealer: KeyringCipher;
 
-  constructor(private readonly options: SoftwareKeyStoreOptions) {
-    if (!options.keys.has(options.activeKeyId)) throw new Error(`Unknown key-encryption key ${options.activeKeyId}`);
+  constructor(options: SoftwareKeyStoreOptions) {
+    this.sealer = new KeyringCipher('v1', options.keys, options.activeKeyId, 'key-encryption key');
   }
 
   /** The label names HSM objects; a software key is known by its database row instead. */
@@ -60,27 +59,21 @@ export class SoftwareKeyStore implements KeyStore {
   }
 
   private wrap(algorithm: KeyAlgorithm, pkcs8: Buffer): string {
-    const kekId = this.options.activeKeyId;
-    const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.options.keys.get(kekId)!, iv);
-    cipher.setAAD(Buffer.from(algorithm));
-    const sealed = Buffer.concat([cipher.update(pkcs8), cipher.final()]);
+    const handle = this.sealer.seal(algorithm, pkcs8);
     pkcs8.fill(0);
-    return `v1.${kekId}.${Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64url')}`;
+    return handle;
   }
 
   private open(key: StoredKey): KeyObject {
     const cached = this.opened.get(cacheKey(key));
     if (cached) return cached;
-    const match = HANDLE.exec(key.handle);
-    if (!match) throw new Error('Not a software key handle');
-    const kek = this.options.keys.get(match[1]);
-    if (!kek) throw new Error(`Key-encryption key ${match[1]} is not configured (KEY_ENCRYPTION_KEYS)`);
-    const raw = Buffer.from(match[2], 'base64url');
-    const decipher = createDecipheriv('aes-256-gcm', kek, raw.subarray(0, IV_BYTES));
-    decipher.setAAD(Buffer.from(key.algorithm));
-    decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
-    const pkcs8 = Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]);
+    let pkcs8: Buffer;
+    try {
+      pkcs8 = this.sealer.open(key.algorithm, key.handle);
+    } catch (error) {
+      if (!(error instanceof SealedValueError)) throw error;
+      throw new Error(`Software key handle cannot be opened: ${error.reason} (KEY_ENCRYPTION_KEYS)`, { cause: error });
+    }
     const privateKey = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
     pkcs8.fill(0);
     this.remember(key, privateKey);
