@@ -52,6 +52,18 @@ export function integer(value: number): Asn1 {
   return forge.asn1.create(Class.UNIVERSAL, Type.INTEGER, false, forge.asn1.integerToDer(value).getBytes());
 }
 
+/**
+ * A DER INTEGER of an unsigned big-endian value (a serial number, an ECDSA r or s): leading zero
+ * octets dropped, and one zero octet put back where the top bit is set, so it reads as positive.
+ */
+export function unsignedInteger(bytes: Buffer): Asn1 {
+  let start = 0;
+  while (start < bytes.length - 1 && bytes[start] === 0) start++;
+  const minimal = bytes.subarray(start);
+  const content = minimal[0] & 0x80 ? Buffer.concat([Buffer.from([0]), minimal]) : minimal;
+  return forge.asn1.create(Class.UNIVERSAL, Type.INTEGER, false, content.toString('latin1'));
+}
+
 export function octetString(bytes: Buffer): Asn1 {
   return forge.asn1.create(Class.UNIVERSAL, Type.OCTETSTRING, false, bytes.toString('latin1'));
 }

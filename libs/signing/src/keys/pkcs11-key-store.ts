@@ -1,6 +1,7 @@
 import { createHash, createPublicKey, JsonWebKey, randomBytes } from 'node:crypto';
 import * as forge from 'node-forge';
 import * as pkcs11js from 'pkcs11js';
+import { encodeDer, oid, sequence, unsignedInteger } from '../cms/der';
 import { GeneratedKey, KeyAlgorithm, KeyStore, StoredKey } from './key-store';
 
 export interface Pkcs11KeyStoreOptions {
@@ -414,13 +415,7 @@ function findObjects(module: pkcs11js.PKCS11, session: Buffer, template: pkcs11j
 
 /** CKA_EC_PARAMS: the DER `namedCurve` OBJECT IDENTIFIER of prime256v1 (RFC 5480 ECParameters). */
 function p256Parameters(): Buffer {
-  const oid = forge.asn1.create(
-    forge.asn1.Class.UNIVERSAL,
-    forge.asn1.Type.OID,
-    false,
-    forge.asn1.oidToDer(P256_OID).getBytes(),
-  );
-  return Buffer.from(forge.asn1.toDer(oid).getBytes(), 'binary');
+  return encodeDer(oid(P256_OID));
 }
 
 function ecSpki(module: pkcs11js.PKCS11, session: Buffer, publicKey: Buffer): Buffer {
@@ -469,19 +464,9 @@ function ecdsaSignatureToDer(raw: Buffer): Buffer {
   if (raw.length !== 2 * P256_FIELD_BYTES) {
     throw new Pkcs11KeyStoreError(`CKM_ECDSA returned ${raw.length} bytes, expected ${2 * P256_FIELD_BYTES}`);
   }
-  const integer = (bytes: Buffer) =>
-    forge.asn1.create(forge.asn1.Class.UNIVERSAL, forge.asn1.Type.INTEGER, false, derInteger(bytes).toString('binary'));
-  const sequence = forge.asn1.create(forge.asn1.Class.UNIVERSAL, forge.asn1.Type.SEQUENCE, true, [
-    integer(raw.subarray(0, P256_FIELD_BYTES)),
-    integer(raw.subarray(P256_FIELD_BYTES)),
-  ]);
-  return Buffer.from(forge.asn1.toDer(sequence).getBytes(), 'binary');
-}
-
-/** The content octets of a DER INTEGER for an unsigned big-endian value: minimal, and positive. */
-function derInteger(unsigned: Buffer): Buffer {
-  const minimal = stripLeadingZeros(unsigned);
-  return minimal[0] & 0x80 ? Buffer.concat([Buffer.from([0x00]), minimal]) : minimal;
+  return encodeDer(
+    sequence([unsignedInteger(raw.subarray(0, P256_FIELD_BYTES)), unsignedInteger(raw.subarray(P256_FIELD_BYTES))]),
+  );
 }
 
 /** A CK_ULONG attribute as pkcs11js returns it: native-endian (little on x86-64 and arm64), 8 bytes on LP64. */

@@ -1,7 +1,19 @@
 import { createHash, randomBytes } from 'node:crypto';
 import forge from 'node-forge';
 import type { DataSigner, KeyAlgorithm } from '../keys/key-store';
-import { contextTag, derNull, encodeDer, octetString, oid, parseDer, sequence, set, type Asn1 } from '../cms/der';
+import {
+  contextTag,
+  derNull,
+  encodeDer,
+  integer,
+  octetString,
+  oid,
+  parseDer,
+  sequence,
+  set,
+  unsignedInteger,
+  type Asn1,
+} from '../cms/der';
 
 const { asn1 } = forge;
 const { Class, Type } = asn1;
@@ -29,11 +41,8 @@ const NAME_OIDS: Record<keyof DistinguishedName, string> = {
 const NAME_ORDER: (keyof DistinguishedName)[] = ['C', 'ST', 'L', 'O', 'OU', 'CN', 'serialNumber'];
 
 const OID = {
-  ecPublicKey: '1.2.840.10045.2.1',
   ecdsaWithSha256: '1.2.840.10045.4.3.2',
-  rsaEncryption: '1.2.840.113549.1.1.1',
   sha256WithRsa: '1.2.840.113549.1.1.11',
-  sha256: '2.16.840.1.101.3.4.2.1',
   basicConstraints: '2.5.29.19',
   keyUsage: '2.5.29.15',
   subjectKeyIdentifier: '2.5.29.14',
@@ -79,8 +88,8 @@ export async function issueCertificate(
   const serial = request.serialNumber ?? positiveSerial();
   const signatureAlgorithm = signatureAlgorithmOf(issuerSigner.algorithm);
   const tbs = sequence([
-    contextTag(0, [integer(Buffer.from([2]))]),
-    integer(serial),
+    contextTag(0, [integer(2)]),
+    unsignedInteger(serial),
     signatureAlgorithm,
     nameOf(request.issuer),
     sequence([time(request.notBefore), time(request.notAfter)]),
@@ -132,11 +141,6 @@ function positiveSerial(): Buffer {
   return serial;
 }
 
-function integer(bytes: Buffer): Asn1 {
-  const positive = bytes[0] & 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes;
-  return asn1.create(Class.UNIVERSAL, Type.INTEGER, false, binary(positive));
-}
-
 function time(date: Date): Asn1 {
   // RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050.
   return date.getUTCFullYear() < 2050
@@ -166,7 +170,7 @@ function extension(id: string, critical: boolean, value: Asn1): Asn1 {
   return sequence([
     oid(id),
     ...(critical ? [asn1.create(Class.UNIVERSAL, Type.BOOLEAN, false, '\xff')] : []),
-    asn1.create(Class.UNIVERSAL, Type.OCTETSTRING, false, asn1.toDer(value).getBytes()),
+    octetString(encodeDer(value)),
   ]);
 }
 
@@ -174,7 +178,7 @@ function basicConstraints(ca: CertificateRequest['ca']): Asn1 {
   if (!ca) return sequence([]);
   return sequence([
     asn1.create(Class.UNIVERSAL, Type.BOOLEAN, false, '\xff'),
-    ...(ca.pathLength === undefined ? [] : [integer(Buffer.from([ca.pathLength]))]),
+    ...(ca.pathLength === undefined ? [] : [integer(ca.pathLength)]),
   ]);
 }
 
