@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { SIGNING_CONFIG, type SigningConfig } from '@zhengming/config';
 import { KEY_STORE } from './keys/key-store.provider';
-import type { DataSigner, KeyStore } from './keys/key-store';
+import { signerFor, type DataSigner, type KeyStore } from './keys/key-store';
 import { SigningKeyEntity } from './signing.entities';
 import { SigningErrorCode, SigningException } from './signing.exception';
 
@@ -43,6 +43,6 @@ export class SigningKeysService {
     if (key.store !== this.store.kind) {
       throw new SigningException(SigningErrorCode.KeyStoreMismatch, { keyId: key.id, store: key.store });
     }
-    return { algorithm: key.algorithm, sign: (data) => this.store.sign(key, data) };
+    return signerFor(this.store, key);
   }
 }

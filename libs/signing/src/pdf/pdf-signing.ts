@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { PDFContext } from 'pdf-lib';
 import { maxCadesSize, signDetachedCades, type CmsSignerInput } from '../cms/cades-signed-data';
 import type { KeyAlgorithm } from '../keys/key-store';
@@ -63,7 +63,7 @@ export async function appendPdfSignature(
   }
 
   const signatureNumber = trailer.size;
-  const byteRange = byteRangePlaceholder(scratchContext, randomBytes(8).toString('hex'));
+  const byteRange = byteRangePlaceholder(scratchContext);
   const signature = signatureDictionary(scratchContext, info, byteRange).toString();
   const fieldWithValue = withEntry(field.dictionary, 'V', `${signatureNumber} 0 R`);
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { PDFArray, PDFContext, PDFDict, PDFHexString, PDFName, PDFNumber, PDFString } from 'pdf-lib';
 
 export interface SignatureInfo {
@@ -42,14 +43,14 @@ export function pdfDate(date: Date, offsetMinutes = CHINA_OFFSET_MINUTES): strin
 const BYTE_RANGE_SLOT = '*'.repeat(10);
 
 /**
- * The /ByteRange placeholder: `nonce` makes the written text unique in the file, so the signing step
- * finds it with one byte search instead of parsing the PDF. The nonce goes in a string, not a name:
- * pdf-lib keeps every PDFName ever made in a process-wide pool, and one per signature would leak.
+ * The /ByteRange placeholder: a random nonce makes the written text unique in the file, so the
+ * signing step finds it with one byte search instead of parsing the PDF. The nonce goes in a string,
+ * not a name: pdf-lib keeps every PDFName ever made in a process-wide pool, and one per signature would leak.
  */
-export function byteRangePlaceholder(context: PDFContext, nonce: string): PDFArray {
+export function byteRangePlaceholder(context: PDFContext): PDFArray {
   const array = PDFArray.withContext(context);
   array.push(PDFNumber.of(0));
-  array.push(PDFString.of(`${BYTE_RANGE_SLOT}${nonce}`));
+  array.push(PDFString.of(`${BYTE_RANGE_SLOT}${randomBytes(8).toString('hex')}`));
   array.push(PDFName.of(BYTE_RANGE_SLOT));
   array.push(PDFName.of(BYTE_RANGE_SLOT));
   return array;

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { PDFDocument, PDFName, PDFNumber, PDFString } from 'pdf-lib';
 import { byteRangePlaceholder, signatureDictionary, type SignatureInfo } from './signature-dictionary';
 
@@ -73,7 +72,7 @@ export function addSignatureFields(
   const acroForm = doc.catalog.getOrCreateAcroForm();
   acroForm.dict.set(PDFName.of('SigFlags'), PDFNumber.of(SIG_FLAGS));
 
-  const byteRange = byteRangePlaceholder(context, randomBytes(8).toString('hex'));
+  const byteRange = byteRangePlaceholder(context);
   const signatureRef = context.register(signatureDictionary(context, first, byteRange));
 
   const prepared = fields.map((spec, index): PreparedSignatureField => {
