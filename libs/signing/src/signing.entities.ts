@@ -42,22 +42,11 @@ export class SigningKeyEntity {
   createdAt!: Date;
 }
 
-export type AuthorityKind = 'root' | 'issuing';
-
-/** The district's certificate authorities: one root, one issuing CA under it. */
-@Entity({ name: 'certificate_authorities' })
-@Check('certificate_authorities_kind_check', `"kind" IN ('root', 'issuing')`)
-@Index('certificate_authorities_active_kind_key', ['kind'], { unique: true, where: '"active"' })
-export class CertificateAuthorityEntity {
-  @PrimaryGeneratedColumn('uuid')
-  id!: string;
-
-  @Column({ type: 'varchar', length: 16 })
-  kind!: AuthorityKind;
-
-  @Column({ type: 'varchar', length: 200 })
-  subject!: string;
-
+/**
+ * What every certified key has: the key in the store and the X.509 certificate of its public half.
+ * (Column order in the table follows the migration, not this class.)
+ */
+abstract class CertifiedKeyColumns {
   @Column({ name: 'key_id', type: 'uuid' })
   keyId!: string;
 
@@ -76,6 +65,33 @@ export class CertificateAuthorityEntity {
 
   @Column({ name: 'not_after', type: 'timestamptz' })
   notAfter!: Date;
+}
+
+/** A certified key whose certificate the district's issuing CA signed: a seal or a personal signature. */
+abstract class IssuedKeyColumns extends CertifiedKeyColumns {
+  @Column({ name: 'issuer_id', type: 'uuid' })
+  issuerId!: string;
+
+  @ManyToOne(() => CertificateAuthorityEntity, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'issuer_id' })
+  issuer?: Relation<CertificateAuthorityEntity>;
+}
+
+export type AuthorityKind = 'root' | 'issuing';
+
+/** The district's certificate authorities: one root, one issuing CA under it. */
+@Entity({ name: 'certificate_authorities' })
+@Check('certificate_authorities_kind_check', `"kind" IN ('root', 'issuing')`)
+@Index('certificate_authorities_active_kind_key', ['kind'], { unique: true, where: '"active"' })
+export class CertificateAuthorityEntity extends CertifiedKeyColumns {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  kind!: AuthorityKind;
+
+  @Column({ type: 'varchar', length: 200 })
+  subject!: string;
 
   @Column({ type: 'boolean', default: true })
   active!: boolean;
@@ -92,7 +108,7 @@ export type SealStatus = (typeof SEAL_STATUSES)[number];
 @Check('seals_status_check', `"status" IN ('active', 'suspended', 'revoked')`)
 @Check('seals_kind_check', `"kind" IN ('committee')`)
 @Index('seals_organization_current_key', ['organizationId'], { unique: true, where: `"status" <> 'revoked'` })
-export class SealEntity {
+export class SealEntity extends IssuedKeyColumns {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
 
@@ -120,32 +136,6 @@ export class SealEntity {
   @Column({ name: 'status_reason', type: 'varchar', length: 200, nullable: true })
   statusReason!: string | null;
 
-  @Column({ name: 'key_id', type: 'uuid' })
-  keyId!: string;
-
-  @ManyToOne(() => SigningKeyEntity, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'key_id' })
-  key?: Relation<SigningKeyEntity>;
-
-  @Column({ name: 'issuer_id', type: 'uuid' })
-  issuerId!: string;
-
-  @ManyToOne(() => CertificateAuthorityEntity, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'issuer_id' })
-  issuer?: Relation<CertificateAuthorityEntity>;
-
-  @Column({ name: 'certificate_der', type: 'bytea' })
-  certificateDer!: Buffer;
-
-  @Column({ name: 'serial_hex', type: 'varchar', length: 64 })
-  serialHex!: string;
-
-  @Column({ name: 'not_before', type: 'timestamptz' })
-  notBefore!: Date;
-
-  @Column({ name: 'not_after', type: 'timestamptz' })
-  notAfter!: Date;
-
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 
@@ -156,7 +146,7 @@ export class SealEntity {
 /** An approver's personal signing certificate (个人电子签名), issued on their first approval. */
 @Entity({ name: 'personal_signing_certificates' })
 @Index('personal_signing_certificates_person_active_key', ['personId'], { unique: true, where: '"active"' })
-export class PersonalSigningCertificateEntity {
+export class PersonalSigningCertificateEntity extends IssuedKeyColumns {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
 
@@ -166,32 +156,6 @@ export class PersonalSigningCertificateEntity {
   @ManyToOne(() => PersonEntity, { onDelete: 'RESTRICT' })
   @JoinColumn({ name: 'person_id' })
   person?: Relation<PersonEntity>;
-
-  @Column({ name: 'key_id', type: 'uuid' })
-  keyId!: string;
-
-  @ManyToOne(() => SigningKeyEntity, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'key_id' })
-  key?: Relation<SigningKeyEntity>;
-
-  @Column({ name: 'issuer_id', type: 'uuid' })
-  issuerId!: string;
-
-  @ManyToOne(() => CertificateAuthorityEntity, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'issuer_id' })
-  issuer?: Relation<CertificateAuthorityEntity>;
-
-  @Column({ name: 'certificate_der', type: 'bytea' })
-  certificateDer!: Buffer;
-
-  @Column({ name: 'serial_hex', type: 'varchar', length: 64 })
-  serialHex!: string;
-
-  @Column({ name: 'not_before', type: 'timestamptz' })
-  notBefore!: Date;
-
-  @Column({ name: 'not_after', type: 'timestamptz' })
-  notAfter!: Date;
 
   @Column({ type: 'boolean', default: true })
   active!: boolean;
