@@ -12,3 +12,4 @@ export * from './pki.service';
 export * from './seals.service';
 export * from './personal-certificates.service';
 export * from './signing.module';
+export * from './pdf-check';

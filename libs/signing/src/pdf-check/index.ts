@@ -1,0 +1,10 @@
+export {
+  checkPdfSignatures,
+  PdfCheckError,
+  type PdfCheck,
+  type PdfCheckErrorCode,
+  type SignatureCheck,
+  type SignatureProblem,
+  type SignerSummary,
+  type TrustAnchors,
+} from './pdf-check';
