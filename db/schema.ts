@@ -27,6 +27,7 @@ import {
   SigningKeyEntity,
 } from '@zhengming/signing';
 import { CertificateEntity, CertificateSerialEntity } from '@zhengming/certificates';
+import { PresentationKeyEntity, VerificationEntity } from '@zhengming/verification';
 import type { SchemaParts } from '@zhengming/database';
 import { migrations } from './migrations';
 
@@ -58,6 +59,8 @@ export const schema: SchemaParts = {
     PersonalSigningCertificateEntity,
     CertificateEntity,
     CertificateSerialEntity,
+    VerificationEntity,
+    PresentationKeyEntity,
   ],
   migrations,
 };

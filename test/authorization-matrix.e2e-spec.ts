@@ -321,6 +321,37 @@ const MATRIX: Record<string, RouteCase> = {
     request: async (context) => ({ path: `/api/seals/${await sealOf(context)}/uses` }),
     expect: adminOnly(200),
   },
+  // Anyone may verify; a verifier's key identifies it. A number without its code reveals nothing (200 unknown).
+  'GET /api/verifications/{number}': {
+    request: () => ({ path: '/api/verifications/440118001001WT2026000001AA?code=ABCDEFGH' }),
+    expect: everyone(200),
+  },
+  'POST /api/verifications/pdf': {
+    request: () => {
+      const form = new FormData();
+      form.append('file', new Blob(['not a pdf'], { type: 'text/plain' }), 'note.txt');
+      return { path: '/api/verifications/pdf', body: form };
+    },
+    expect: everyone(415),
+  },
+  'GET /api/trust-list': { request: () => ({ path: '/api/trust-list' }), expect: everyone(200) },
+  'GET /api/trust-list/seals/{id}/chain.pem': {
+    request: async (context) => ({ path: `/api/trust-list/seals/${await sealOf(context)}/chain.pem` }),
+    expect: everyone(200),
+  },
+  // Nothing is issued in this system: the holder (and only a signed-in person) learns it is not issued yet.
+  'POST /api/applications/{id}/certificate/presentations': {
+    request: async (context) => ({
+      path: `/api/applications/${(await application(context, 'submitted')).id}/certificate/presentations`,
+      body: {},
+    }),
+    expect: signedIn(404),
+  },
+  'GET /api/me/verifications': { request: () => ({ path: '/api/me/verifications' }), expect: signedIn(200) },
+  'POST /api/certificates/{id}/revocation': {
+    request: () => ({ path: `/api/certificates/${randomUUID()}/revocation`, body: { reason: '矩阵测试' } }),
+    expect: { default: 403, anonymous: 401, 'approver-a': 404, admin: 404 },
+  },
   'GET /api/notifications': { request: () => ({ path: '/api/notifications' }), expect: signedIn(200) },
   'POST /api/notifications/{id}/read': {
     request: async (context) => {
@@ -357,7 +388,8 @@ describe('authorization matrix (every route × every caller × own and other org
 
   beforeAll(async () => {
     db = await createTestDatabase('matrix');
-    system = await startSystem({ DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL });
+    // Every caller here comes from one address: the anonymous verification throttle is not under test.
+    system = await startSystem({ DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, VERIFY_PUBLIC_PER_MINUTE: '10000' });
     const admin = { authorization: `Bearer ${await system.token('admin')}` };
     const institution = await newInstitution({ target: 'own', committee: COMMITTEE_A, admin, api, as });
     const key = await api(`/api/verifier-institutions/${institution}/api-keys`, {

@@ -3,7 +3,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { ApiClient, preparedDraft, type ApplicationBody } from './support/applications';
+import {
+  ApiClient,
+  issuedCertificate,
+  preparedDraft,
+  type ApplicationBody,
+  type CertificateBody,
+} from './support/applications';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 import { pdfsig, pdfText, qpdfCheck, qrCodesOnPage, trustingNssDatabase } from './support/pdf-tools';
 import { createSoftHsmToken, type SoftHsmToken } from './support/softhsm';
@@ -18,17 +24,6 @@ const TYPES = [
   'weather',
   'entertainment-venue-deregistration',
 ];
-
-interface CertificateBody {
-  id: string;
-  number: string;
-  status: string;
-  typeName: string;
-  committeeName: string;
-  documentSha256: string;
-  documentBytes: number;
-  downloadUrl: string;
-}
 
 /**
  * Issuing, end to end: the resident applies, the clerk and the approver decide, the outbox hands the
@@ -84,20 +79,9 @@ describe.each(['software', 'pkcs11'] as const)('Issuing signed certificates (%s 
   });
 
   async function issue(typeCode: string): Promise<void> {
-    const draft = await preparedDraft(resident, typeCode);
-    expect((await resident.action(draft.id, 'submit')).status).toBe(200);
-    expect((await approver.action(draft.id, 'approve', { comment: '材料齐全，同意出具' })).status).toBe(200);
-    const application = await waitForStatus(resident, draft.id, 'issued');
-    const answer = await resident.call('GET', `/api/applications/${draft.id}/certificate`);
-    expect(answer.status).toBe(200);
-    const certificate = answer.body as CertificateBody;
-    const pdf = await fetch(`${system.api.baseUrl}${certificate.downloadUrl}`, {
-      headers: { authorization: `Bearer ${resident.token}` },
-    });
-    expect(pdf.status).toBe(200);
-    expect(pdf.headers.get('content-type')).toBe('application/pdf');
+    const { application, certificate, pdf } = await issuedCertificate(resident, approver, typeCode);
     const file = join(work, `${typeCode}.pdf`);
-    await writeFile(file, Buffer.from(await pdf.arrayBuffer()));
+    await writeFile(file, pdf);
     issued.set(typeCode, { application, certificate, file });
   }
 
@@ -213,17 +197,6 @@ describe.each(['software', 'pkcs11'] as const)('Issuing signed certificates (%s 
     expect(rows.rows.every((r) => r.number.includes('-000001-'))).toBe(true);
   });
 });
-
-async function waitForStatus(client: ApiClient, id: string, status: string): Promise<ApplicationBody> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const answer = await client.call('GET', `/api/applications/${id}`);
-    const body = answer.body as ApplicationBody;
-    if (body.status === status) return body;
-    if (Date.now() > deadline) throw new Error(`application ${id} still ${body.status}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /** Each signature's two [start, length] ranges, in file order, read from its /ByteRange. */
 function signedRanges(pdf: Buffer): [number, number][][] {

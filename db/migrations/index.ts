@@ -2,6 +2,7 @@ import { DistrictReferenceData1795261124655 } from './1795261124655-district-ref
 import { IdentityAndAudit1795400000000 } from './1795400000000-identity-and-audit';
 import { ApplicationWorkflow1795500000000 } from './1795500000000-application-workflow';
 import { SigningAndCertificates1795600000000 } from './1795600000000-signing-and-certificates';
+import { Verification1795700000000 } from './1795700000000-verification';
 
 /** Every migration, in order. Listed explicitly so that bundling or renaming cannot silently drop one. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -10,4 +11,5 @@ export const migrations: Function[] = [
   IdentityAndAudit1795400000000,
   ApplicationWorkflow1795500000000,
   SigningAndCertificates1795600000000,
+  Verification1795700000000,
 ];

@@ -112,3 +112,53 @@ export async function preparedDraft(
   await uploadRequiredMaterials(client, draft);
   return saved.body as ApplicationBody;
 }
+
+/** Polls the application until it reaches `status` (the issuer runs in the background). */
+export async function waitForStatus(client: ApiClient, id: string, status: string): Promise<ApplicationBody> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const answer = await client.call('GET', `/api/applications/${id}`);
+    const body = answer.body as ApplicationBody;
+    if (body.status === status) return body;
+    if (Date.now() > deadline) throw new Error(`application ${id} still ${body.status}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export interface CertificateBody {
+  id: string;
+  number: string;
+  status: string;
+  state: string;
+  revokedAt: string | null;
+  revocationReason: string | null;
+  typeName: string;
+  committeeName: string;
+  documentSha256: string;
+  documentBytes: number;
+  downloadUrl: string;
+}
+
+/** The whole flow: the resident applies, the approver approves, the certificate is issued and downloaded. */
+export async function issuedCertificate(
+  resident: ApiClient,
+  approver: ApiClient,
+  typeCode: string,
+): Promise<{ application: ApplicationBody; certificate: CertificateBody; pdf: Buffer }> {
+  const draft = await preparedDraft(resident, typeCode);
+  const submitted = await resident.action(draft.id, 'submit');
+  if (submitted.status !== 200) throw new Error(`submit: ${submitted.status} ${submitted.text}`);
+  const approved = await approver.action(draft.id, 'approve', { comment: '材料齐全，同意出具' });
+  if (approved.status !== 200) throw new Error(`approve: ${approved.status} ${approved.text}`);
+  const application = await waitForStatus(resident, draft.id, 'issued');
+  const answer = await resident.call('GET', `/api/applications/${draft.id}/certificate`);
+  if (answer.status !== 200) throw new Error(`certificate: ${answer.status} ${answer.text}`);
+  const certificate = answer.body as CertificateBody;
+  const pdf = await fetch(`${resident.baseUrl}${certificate.downloadUrl}`, {
+    headers: { authorization: `Bearer ${resident.token}` },
+  });
+  if (pdf.status !== 200 || pdf.headers.get('content-type') !== 'application/pdf') {
+    throw new Error(`download: ${pdf.status} ${pdf.headers.get('content-type')}`);
+  }
+  return { application, certificate, pdf: Buffer.from(await pdf.arrayBuffer()) };
+}

@@ -1,6 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -79,8 +79,25 @@ export async function qrCodesOnPage(file: string, dpi = 150): Promise<string[]> 
   const dir = mkdtempSync(join(tmpdir(), 'zm-qr-'));
   try {
     await run('pdftoppm', ['-r', String(dpi), '-f', '1', '-l', '1', '-png', '-singlefile', file, join(dir, 'page')]);
-    const { stdout } = await run('zbarimg', ['--raw', '-q', '-Sdisable', '-Sqrcode.enable', join(dir, 'page.png')]);
-    return stdout.split('\n').filter(Boolean);
+    return await qrCodesInImage(join(dir, 'page.png'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Every QR code zbarimg reads in an image file (a rendered page, a screenshot of a phone's screen). */
+export async function qrCodesInImage(file: string): Promise<string[]> {
+  const { stdout } = await run('zbarimg', ['--raw', '-q', '-Sdisable', '-Sqrcode.enable', file]);
+  return stdout.split('\n').filter(Boolean);
+}
+
+/** The PDF as bytes again after `qpdf` rewrote it with `args` (encryption, a re-save). */
+export async function qpdfRewrite(pdf: Buffer, args: string[]): Promise<Buffer> {
+  const dir = mkdtempSync(join(tmpdir(), 'zm-qpdf-'));
+  try {
+    writeFileSync(join(dir, 'in.pdf'), pdf);
+    await run('qpdf', [...args, join(dir, 'in.pdf'), join(dir, 'out.pdf')]);
+    return readFileSync(join(dir, 'out.pdf'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

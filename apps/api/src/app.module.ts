@@ -40,6 +40,8 @@ import { ApplicationsController } from './applications/applications.controller';
 import { CommitteeLookupController } from './applications/committee-lookup.controller';
 import { NotificationsController } from './applications/notifications.controller';
 import { CertificatesController } from './certificates/certificates.controller';
+import { VerificationModule } from '@zhengming/verification';
+import { VerificationsController } from './verification/verifications.controller';
 import { SealsController } from './certificates/seals.controller';
 import { requestIdOf } from './http/request-id';
 
@@ -92,6 +94,7 @@ export class AppModule {
         NotificationsModule,
         ApplicationsModule,
         CertificatesModule,
+        VerificationModule,
       ],
       controllers: [
         HealthController,
@@ -108,6 +111,7 @@ export class AppModule {
         CommitteeLookupController,
         CertificatesController,
         SealsController,
+        VerificationsController,
       ],
       providers: [
         MetricsService,

@@ -26,8 +26,10 @@ export type CertificateStatus = (typeof CERTIFICATE_STATUSES)[number];
  */
 @Entity({ name: 'certificates' })
 @Check('certificates_status_check', `"status" IN ('pending', 'issued', 'revoked')`)
+@Check('certificates_revocation_check', `("status" = 'revoked') = ("revoked_at" IS NOT NULL)`)
 @Index('certificates_committee_issued_idx', ['committeeId', 'issuedAt'])
 @Index('certificates_seal_idx', ['sealId', 'issuedAt'])
+@Index('certificates_document_sha256_idx', ['documentSha256'])
 export class CertificateEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -63,6 +65,13 @@ export class CertificateEntity {
   /** The printed verification code, encrypted like personal data: it opens the verification page. */
   @Column({ name: 'verification_code_enc', type: 'text' })
   verificationCodeEncrypted!: string;
+
+  /** The holder (the applicant) as verification shows them: masked when the number is taken. */
+  @Column({ name: 'holder_name_masked', type: 'varchar', length: 64 })
+  holderNameMasked!: string;
+
+  @Column({ name: 'holder_id_masked', type: 'varchar', length: 32 })
+  holderIdMasked!: string;
 
   /** The date printed on the certificate and the signatures' /M; fixed when the number is taken. */
   @Column({ name: 'issued_at', type: 'timestamptz' })
@@ -102,6 +111,16 @@ export class CertificateEntity {
 
   @Column({ name: 'signed_at', type: 'timestamptz', nullable: true })
   signedAt!: Date | null;
+
+  /** Set with status `revoked`: verification shows the reason and the date from that moment on. */
+  @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
+  revokedAt!: Date | null;
+
+  @Column({ name: 'revocation_reason', type: 'varchar', length: 200, nullable: true })
+  revocationReason!: string | null;
+
+  @Column({ name: 'revoked_by', type: 'uuid', nullable: true })
+  revokedBy!: string | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -6,6 +6,7 @@ export enum CertificateErrorCode {
   ApplicationNotApproved = 'CERTIFICATE_APPLICATION_NOT_APPROVED',
   TemplateMissing = 'CERTIFICATE_TEMPLATE_MISSING',
   SerialsExhausted = 'CERTIFICATE_SERIALS_EXHAUSTED',
+  AlreadyRevoked = 'CERTIFICATE_ALREADY_REVOKED',
 }
 
 export const certificateErrorMessages: MessageCatalogue<CertificateErrorCode> = {
@@ -14,6 +15,7 @@ export const certificateErrorMessages: MessageCatalogue<CertificateErrorCode> = 
   [CertificateErrorCode.ApplicationNotApproved]: '申请尚未审批通过，不能出具证明',
   [CertificateErrorCode.TemplateMissing]: '该证明事项没有证明模板，请联系区级管理员',
   [CertificateErrorCode.SerialsExhausted]: '本年度该类证明的编号已用完，请联系区级管理员',
+  [CertificateErrorCode.AlreadyRevoked]: '该证明已经撤销',
 };
 
 export class CertificateException extends DomainException<CertificateErrorCode> {

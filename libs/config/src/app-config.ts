@@ -82,6 +82,12 @@ export interface SigningConfig {
   renderThreads: number;
 }
 
+export interface VerificationConfig {
+  publicPerMinute: number;
+  pdfMaxBytes: number;
+  presentationTtlSeconds: number;
+}
+
 export interface AppConfig {
   http: HttpConfig;
   database: DatabaseConfig;
@@ -93,6 +99,7 @@ export interface AppConfig {
   materials: MaterialsConfig;
   sms: SmsConfig;
   signing: SigningConfig;
+  verification: VerificationConfig;
 }
 
 /** Raised at boot when the environment is wrong; its message names every offending variable. */
@@ -170,6 +177,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     materials: { maxBytes: e.MATERIAL_MAX_BYTES, maxFiles: e.MATERIAL_MAX_FILES },
     sms,
     signing,
+    verification: {
+      publicPerMinute: e.VERIFY_PUBLIC_PER_MINUTE,
+      pdfMaxBytes: e.VERIFY_PDF_MAX_BYTES,
+      presentationTtlSeconds: e.PRESENTATION_TTL_SECONDS,
+    },
   };
 }
 

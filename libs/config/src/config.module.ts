@@ -12,6 +12,7 @@ export const STORAGE_CONFIG = Symbol('STORAGE_CONFIG');
 export const MATERIALS_CONFIG = Symbol('MATERIALS_CONFIG');
 export const SMS_CONFIG = Symbol('SMS_CONFIG');
 export const SIGNING_CONFIG = Symbol('SIGNING_CONFIG');
+export const VERIFICATION_CONFIG = Symbol('VERIFICATION_CONFIG');
 
 /** Provides the validated configuration, one injection token per namespace. */
 @Global()
@@ -32,6 +33,7 @@ export class ConfigModule {
         { provide: MATERIALS_CONFIG, useValue: config.materials },
         { provide: SMS_CONFIG, useValue: config.sms },
         { provide: SIGNING_CONFIG, useValue: config.signing },
+        { provide: VERIFICATION_CONFIG, useValue: config.verification },
       ],
       exports: [
         APP_CONFIG,
@@ -45,6 +47,7 @@ export class ConfigModule {
         MATERIALS_CONFIG,
         SMS_CONFIG,
         SIGNING_CONFIG,
+        VERIFICATION_CONFIG,
       ],
     };
   }

@@ -153,6 +153,20 @@ export const signingConfigSchema = z.object({
   CERTIFICATE_RENDER_THREADS: z.coerce.number().int().min(1).max(32).optional(),
 });
 
+export const verificationConfigSchema = z.object({
+  /** Anonymous checks (the public page, API calls without a key) per client address and minute; a miss costs 5. */
+  VERIFY_PUBLIC_PER_MINUTE: z.coerce.number().int().min(5).max(100000).default(60),
+  /** Largest PDF accepted for the PDF check. */
+  VERIFY_PDF_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(64 * 1024)
+    .max(100 * 1024 * 1024)
+    .default(10 * 1024 * 1024),
+  /** Lifetime of the presentation QR a resident shows: a screenshot stops working after this. */
+  PRESENTATION_TTL_SECONDS: seconds(30, 1800).default(300),
+});
+
 export const environmentSchema = httpConfigSchema
   .extend(databaseConfigSchema.shape)
   .extend(redisConfigSchema.shape)
@@ -162,6 +176,7 @@ export const environmentSchema = httpConfigSchema
   .extend(storageConfigSchema.shape)
   .extend(materialsConfigSchema.shape)
   .extend(smsConfigSchema.shape)
-  .extend(signingConfigSchema.shape);
+  .extend(signingConfigSchema.shape)
+  .extend(verificationConfigSchema.shape);
 
 export type Environment = z.infer<typeof environmentSchema>;

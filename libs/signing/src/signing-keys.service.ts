@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { SIGNING_CONFIG, type SigningConfig } from '@zhengming/config';
 import { KEY_STORE } from './keys/key-store.provider';
-import { signerFor, type DataSigner, type KeyStore } from './keys/key-store';
+import { signerFor, type DataSigner, type KeyAlgorithm, type KeyStore } from './keys/key-store';
 import { SigningKeyEntity } from './signing.entities';
 import { SigningErrorCode, SigningException } from './signing.exception';
 
@@ -17,8 +17,13 @@ export class SigningKeysService {
     @Inject(SIGNING_CONFIG) private readonly config: SigningConfig,
   ) {}
 
-  async create(manager: EntityManager, label: string): Promise<SigningKeyEntity> {
-    const generated = await this.store.generate(this.config.algorithm, label);
+  /** A new key of the configured algorithm, or of `algorithm` where a format fixes it (ES256 tokens). */
+  async create(
+    manager: EntityManager,
+    label: string,
+    algorithm: KeyAlgorithm = this.config.algorithm,
+  ): Promise<SigningKeyEntity> {
+    const generated = await this.store.generate(algorithm, label);
     const row = manager.create(SigningKeyEntity, {
       store: this.store.kind,
       algorithm: generated.algorithm,

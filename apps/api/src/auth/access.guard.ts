@@ -44,6 +44,7 @@ export class AccessGuard implements CanActivate {
       throw new Error(`route ${context.getClass().name}.${context.getHandler().name} declares no access policy`);
     const request = context.switchToHttp().getRequest<RequestWithPrincipal>();
     if (policy.kind === 'public') return true;
+    if (policy.kind === 'public-or-verifier' && !request.headers[API_KEY_HEADER]) return true;
 
     const client = request.ip;
     await this.limits.assertMayAuthenticate(client);
@@ -62,7 +63,7 @@ export class AccessGuard implements CanActivate {
         ? principal.kind === 'person'
         : policy.kind === 'staff'
           ? hasRole(principal, policy.roles)
-          : principal.kind === 'institution';
+          : principal.kind === 'institution'; // verifier, or public-or-verifier with a key
     if (!allowed) {
       await this.accessAudit.refused(request, principal, 'auth.denied', IdentityErrorCode.Forbidden);
       throw new IdentityException(IdentityErrorCode.Forbidden);
@@ -73,15 +74,15 @@ export class AccessGuard implements CanActivate {
   private async resolve(request: RequestWithPrincipal, policy: AccessPolicy): Promise<Principal> {
     const apiKey = request.headers[API_KEY_HEADER];
     if (typeof apiKey === 'string' && apiKey) {
-      const { key, institution } = await this.verifiers.authenticate(apiKey);
-      const limit = await this.limits.consumeKey(key.id, key.rateLimitPerMinute);
+      const key = await this.verifiers.authenticate(apiKey);
+      const limit = await this.limits.consumeKey(key.keyId, key.rateLimitPerMinute);
       if (!limit.allowed) {
         throw new IdentityException(IdentityErrorCode.ApiKeyRateLimited, {
           retryAfterSeconds: limit.retryAfterSeconds,
         });
       }
-      void this.verifiers.touch(key.id).catch(() => undefined);
-      return { kind: 'institution', institutionId: institution.id, keyId: key.id, sector: institution.sector };
+      void this.verifiers.touch(key.keyId).catch(() => undefined);
+      return { kind: 'institution', institutionId: key.institutionId, keyId: key.keyId, sector: key.sector };
     }
     const authorization = request.headers.authorization;
     let token: string | undefined;

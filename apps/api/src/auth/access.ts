@@ -8,7 +8,11 @@ import { StaffRole } from '@zhengming/identity';
  * access guard enforces it before anything else runs; services then check the object itself.
  */
 export type AccessPolicy =
-  { kind: 'public' } | { kind: 'signed-in' } | { kind: 'staff'; roles: readonly StaffRole[] } | { kind: 'verifier' };
+  | { kind: 'public' }
+  | { kind: 'public-or-verifier' }
+  | { kind: 'signed-in' }
+  | { kind: 'staff'; roles: readonly StaffRole[] }
+  | { kind: 'verifier' };
 
 export const ACCESS_POLICY = Symbol('access-policy');
 
@@ -21,6 +25,11 @@ export const Access = {
   staff: (...roles: StaffRole[]) => SetMetadata(ACCESS_POLICY, { kind: 'staff', roles } satisfies AccessPolicy),
   /** Only the district admin. */
   admin: () => SetMetadata(ACCESS_POLICY, { kind: 'staff', roles: [StaffRole.Admin] } satisfies AccessPolicy),
+  /**
+   * Anyone; a verifier institution that presents its API key is identified (and held to its key's
+   * limits), so that its checks are recorded under its name. A bad key is refused, not ignored.
+   */
+  publicOrVerifier: () => SetMetadata(ACCESS_POLICY, { kind: 'public-or-verifier' } satisfies AccessPolicy),
   /** A verifier institution presenting an API key. */
   verifier: () => SetMetadata(ACCESS_POLICY, { kind: 'verifier' } satisfies AccessPolicy),
 };

@@ -1,8 +1,19 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import { AUTH_CONFIG, REDIS_CONFIG, type AuthConfig, type RedisConfig } from '@zhengming/config';
+import {
+  AUTH_CONFIG,
+  REDIS_CONFIG,
+  VERIFICATION_CONFIG,
+  type AuthConfig,
+  type RedisConfig,
+  type VerificationConfig,
+} from '@zhengming/config';
 import { IdentityErrorCode, IdentityException } from '@zhengming/identity';
 import { RedisConnection } from '@zhengming/queue';
+import { VerificationErrorCode, VerificationException } from '@zhengming/verification';
+
+/** What a check that found nothing costs on top of the check itself: guessing runs out five times sooner. */
+const MISS_PENALTY = 4;
 
 /**
  * Refusals that look like guessing and count towards an address's limit. An expired token does not:
@@ -27,14 +38,17 @@ export interface LimitOutcome {
 @Injectable()
 export class RateLimits implements OnModuleInit {
   private readonly failures: RateLimiterAbstract;
+  private readonly anonymousChecks: RateLimiterAbstract;
   private readonly keyLimiters = new Map<number, RateLimiterAbstract>();
 
   constructor(
     @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
     @Inject(REDIS_CONFIG) private readonly redisConfig: RedisConfig,
+    @Inject(VERIFICATION_CONFIG) verification: VerificationConfig,
     private readonly redis: RedisConnection,
   ) {
     this.failures = this.limiter('auth-fail', config.maxFailures, config.failureWindowSeconds);
+    this.anonymousChecks = this.limiter('verify', verification.publicPerMinute, 60);
   }
 
   onModuleInit(): void {
@@ -55,6 +69,23 @@ export class RateLimits implements OnModuleInit {
   /** Counts a refusal against the client when it looks like guessing; other refusals cost nothing. */
   async recordRefusal(client: string, code: string): Promise<void> {
     if (GUESSING.has(code)) await this.failures.penalty(client, 1);
+  }
+
+  /** Counts an anonymous verification against the client's allowance; 429 VERIFICATION_RATE_LIMITED once spent. */
+  async consumeAnonymousCheck(client: string): Promise<void> {
+    try {
+      await this.anonymousChecks.consume(client);
+    } catch (rejection) {
+      if (!(rejection instanceof RateLimiterRes)) throw rejection;
+      throw new VerificationException(VerificationErrorCode.RateLimited, {
+        retryAfterSeconds: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)),
+      });
+    }
+  }
+
+  /** An anonymous check that identified nothing: charged extra, since that is what guessing looks like. */
+  async chargeMiss(client: string): Promise<void> {
+    await this.anonymousChecks.penalty(client, MISS_PENALTY);
   }
 
   /** Counts one request against an API key's per-minute allowance. */

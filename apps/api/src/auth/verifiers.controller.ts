@@ -47,12 +47,15 @@ export class CreateApiKeyBody {
   @Length(1, 64)
   label!: string;
 
-  @ApiPropertyOptional({ example: 120, description: '每分钟请求上限（1–6000），默认 60' })
+  @ApiPropertyOptional({
+    example: 120,
+    description: '每分钟请求上限（1–1,000,000；批量核验的机构可申请高限额），默认 60',
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
-  @Max(6000)
+  @Max(1_000_000)
   rateLimitPerMinute?: number;
 }
 

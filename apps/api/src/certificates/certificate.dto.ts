@@ -1,13 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
-import { CERTIFICATE_STATUSES, type CertificateStatus } from '@zhengming/certificates';
+import { CERTIFICATE_STATUSES, type CertificateState, type CertificateStatus } from '@zhengming/certificates';
 import { SEAL_STATUSES, type SealStatus } from '@zhengming/signing';
 
 export class CertificateDto {
   @ApiProperty() id!: string;
   @ApiProperty({ example: '440118001001-EV-2026-000123-K7' }) number!: string;
   @ApiProperty({ enum: CERTIFICATE_STATUSES }) status!: CertificateStatus;
+  @ApiProperty({ enum: ['valid', 'expired', 'revoked'], description: '当前效力：有效、已过期、已撤销' })
+  state!: CertificateState;
+  @ApiProperty({ nullable: true, type: Date }) revokedAt!: Date | null;
+  @ApiProperty({ nullable: true, type: String }) revocationReason!: string | null;
   @ApiProperty() typeName!: string;
   @ApiProperty() committeeName!: string;
   @ApiProperty() issuedAt!: Date;
@@ -15,6 +19,11 @@ export class CertificateDto {
   @ApiProperty({ description: 'SHA-256 of the signed PDF, hex' }) documentSha256!: string;
   @ApiProperty() documentBytes!: number;
   @ApiProperty({ example: '/api/applications/…/certificate.pdf' }) downloadUrl!: string;
+}
+
+export class CertificateIdParams {
+  @IsUUID('all', { message: 'id must be a UUID' })
+  id!: string;
 }
 
 export class SealIdParams {

@@ -1,12 +1,30 @@
 import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { CertificatesService } from '@zhengming/certificates';
+import { CertificatesService, type CertificateSummary } from '@zhengming/certificates';
 import type { PersonPrincipal } from '@zhengming/identity';
 import { Access, CurrentPerson } from '../auth/access';
 import { NoQuery } from '../http/no-query.dto';
 import { ApplicationIdParams } from '../applications/application.dto';
 import { CertificateDto } from './certificate.dto';
+
+export function certificateDtoOf(summary: CertificateSummary): CertificateDto {
+  return {
+    id: summary.id,
+    number: summary.number,
+    status: summary.status,
+    state: summary.state,
+    revokedAt: summary.revokedAt,
+    revocationReason: summary.revocationReason,
+    typeName: summary.typeName,
+    committeeName: summary.committeeName,
+    issuedAt: summary.issuedAt,
+    validUntil: summary.validUntil,
+    documentSha256: summary.documentSha256 ?? '',
+    documentBytes: summary.documentBytes ?? 0,
+    downloadUrl: `/api/applications/${summary.applicationId}/certificate.pdf`,
+  };
+}
 
 @ApiTags('certificates')
 @Controller('api/applications')
@@ -22,19 +40,7 @@ export class CertificatesController {
     @Query(NoQuery) _query: object,
     @CurrentPerson() person: PersonPrincipal,
   ): Promise<CertificateDto> {
-    const summary = await this.certificates.forApplication(person, params.id);
-    return {
-      id: summary.id,
-      number: summary.number,
-      status: summary.status,
-      typeName: summary.typeName,
-      committeeName: summary.committeeName,
-      issuedAt: summary.issuedAt,
-      validUntil: summary.validUntil,
-      documentSha256: summary.documentSha256 ?? '',
-      documentBytes: summary.documentBytes ?? 0,
-      downloadUrl: `/api/applications/${params.id}/certificate.pdf`,
-    };
+    return certificateDtoOf(await this.certificates.forApplication(person, params.id));
   }
 
   @Get(':id/certificate.pdf')

@@ -5,6 +5,7 @@ import { IdentityErrorCode } from '@zhengming/identity';
 import { ApplicationErrorCode, MaterialErrorCode } from '@zhengming/applications';
 import { CertificateErrorCode } from '@zhengming/certificates';
 import { SigningErrorCode } from '@zhengming/signing';
+import { VerificationErrorCode } from '@zhengming/verification';
 import { HttpErrorCode } from './http-error';
 
 export type ErrorCode =
@@ -15,7 +16,8 @@ export type ErrorCode =
   | ApplicationErrorCode
   | MaterialErrorCode
   | SigningErrorCode
-  | CertificateErrorCode;
+  | CertificateErrorCode
+  | VerificationErrorCode;
 
 /**
  * Every error code of every context and the HTTP status it answers with. A code added to a context
@@ -32,6 +34,12 @@ export const STATUS_OF_CODE: Readonly<Record<ErrorCode, HttpStatus>> = {
   [CertificateErrorCode.ApplicationNotApproved]: HttpStatus.CONFLICT,
   [CertificateErrorCode.TemplateMissing]: HttpStatus.UNPROCESSABLE_ENTITY,
   [CertificateErrorCode.SerialsExhausted]: HttpStatus.CONFLICT,
+  [CertificateErrorCode.AlreadyRevoked]: HttpStatus.CONFLICT,
+  [VerificationErrorCode.RateLimited]: HttpStatus.TOO_MANY_REQUESTS,
+  [VerificationErrorCode.PdfNotPdf]: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+  [VerificationErrorCode.PdfMalformed]: HttpStatus.BAD_REQUEST,
+  [VerificationErrorCode.PdfEncrypted]: HttpStatus.BAD_REQUEST,
+  [VerificationErrorCode.PdfTooLarge]: HttpStatus.PAYLOAD_TOO_LARGE,
   [HttpErrorCode.MalformedJson]: HttpStatus.BAD_REQUEST,
   [HttpErrorCode.MalformedRequest]: HttpStatus.BAD_REQUEST,
   [HttpErrorCode.PayloadTooLarge]: HttpStatus.PAYLOAD_TOO_LARGE,

@@ -13,7 +13,8 @@ import {
 import { CertificateTypeVersionEntity, CertificateTypesService } from '@zhengming/certificate-types';
 import { OrganizationEntity } from '@zhengming/organizations';
 import { OutboxHandlers, type OutboxHandler, type OutboxMessageEntity } from '@zhengming/outbox';
-import { PiiCipher } from '@zhengming/pii';
+import { PersonEntity } from '@zhengming/identity';
+import { maskIdNumber, PiiCipher } from '@zhengming/pii';
 import {
   appendPdfSignature,
   contentsSizeFor,
@@ -213,6 +214,7 @@ export class CertificateIssuer implements OnModuleInit, OutboxHandler {
       if (!numberCode)
         throw new CertificateException(CertificateErrorCode.TemplateMissing, { typeVersionId: version.id });
       const committee = await this.committeeOf(application.committeeId, m);
+      const holder = await m.findOneByOrFail(PersonEntity, { id: application.applicantId });
       const issuedAt = new Date();
       const year = Number(shanghaiDate(issuedAt).slice(0, 4));
       const serial = await this.nextSerial(m, committee.id, numberCode, year);
@@ -225,6 +227,8 @@ export class CertificateIssuer implements OnModuleInit, OutboxHandler {
         typeVersionId: version.id,
         committeeId: committee.id,
         verificationCodeEncrypted: this.cipher.encrypt('verificationCode', newVerificationCode()),
+        holderNameMasked: application.applicantNameMasked,
+        holderIdMasked: maskIdNumber(this.cipher.decrypt('idNumber', holder.idNumberEncrypted)),
         issuedAt,
         validUntil: new Date(issuedAt.getTime() + version.validityDays * DAY_MS),
         storageKey: storageKeyFor({ id, issuedAt }),

@@ -1,0 +1,183 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import type { CertificateState } from '@zhengming/certificates';
+import {
+  VERIFICATION_METHODS,
+  VERIFICATION_RESULTS,
+  VERIFIER_SECTORS,
+  type PdfReason,
+  type VerificationMethod,
+  type VerificationResult,
+  type VerificationStatus,
+  type VerifiedCertificate,
+  type VerifierSectorOrAnonymous,
+} from '@zhengming/verification';
+
+const STATUSES = ['valid', 'expired', 'revoked', 'unknown'] as const;
+const STATES = ['valid', 'expired', 'revoked'] as const;
+
+export class VerificationParams {
+  @ApiProperty({ example: '440118001001-EV-2026-000123-K7', description: '证明编号（可不带连字符）' })
+  @IsString()
+  @Length(1, 48)
+  number!: string;
+}
+
+export class VerificationQuery {
+  @ApiPropertyOptional({
+    example: '7KQ2M9XD',
+    description: '证明上印制的 8 位校验码（不区分大小写，可含空格或连字符）；缺少或错误时与编号不存在的回答相同',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 16)
+  @Matches(/^[0-9A-Za-z -]+$/, { message: 'code must be letters and digits' })
+  code?: string;
+
+  @ApiPropertyOptional({ enum: ['qr', 'manual'], description: '页面来源：扫码打开或手工输入（机构调用时忽略）' })
+  @IsOptional()
+  @IsIn(['qr', 'manual'])
+  source?: 'qr' | 'manual';
+}
+
+export class VerifiedCertificateDto {
+  @ApiProperty() number!: string;
+  @ApiProperty({ example: 'ev-charger' }) typeCode!: string;
+  @ApiProperty() typeName!: string;
+  @ApiProperty() committeeName!: string;
+  @ApiProperty() committeeCode!: string;
+  @ApiProperty() issuedAt!: Date;
+  @ApiProperty() validUntil!: Date;
+  @ApiProperty({ example: '张*明' }) holderName!: string;
+  @ApiProperty({ example: '4401**********1234' }) holderIdNumber!: string;
+  @ApiProperty({ nullable: true, type: String, description: 'SHA-256 of the signed PDF, hex' })
+  documentSha256!: string | null;
+  @ApiProperty({ nullable: true, type: Date }) revokedAt!: Date | null;
+  @ApiProperty({ nullable: true, type: String }) revocationReason!: string | null;
+}
+
+export class VerdictDto {
+  @ApiProperty({ enum: STATUSES }) status!: VerificationStatus;
+  @ApiProperty() checkedAt!: Date;
+  @ApiProperty({ type: VerifiedCertificateDto, nullable: true }) certificate!: VerifiedCertificateDto | null;
+  @ApiProperty({ nullable: true, type: String, description: '出具单位印章证书链（PEM）' }) chainUrl!: string | null;
+}
+
+export class PdfSignatureDto {
+  @ApiProperty({ nullable: true, type: String }) fieldName!: string | null;
+  @ApiProperty({ nullable: true, type: String }) signerName!: string | null;
+  @ApiProperty({ nullable: true, type: String }) organization!: string | null;
+  @ApiProperty({ nullable: true, type: Date }) signingTime!: Date | null;
+  @ApiProperty({ description: '签名密码学校验通过，签名范围内未被改动' }) intact!: boolean;
+  @ApiProperty({ description: '签名范围覆盖整个文件' }) coversWholeFile!: boolean;
+  @ApiProperty({ description: '签名证书链至区级根证书' }) chainsToRoot!: boolean;
+  @ApiProperty({ type: [String] }) problems!: string[];
+}
+
+export class PdfVerdictDto {
+  @ApiProperty() valid!: boolean;
+  @ApiProperty({
+    type: [String],
+    example: ['signature_invalid'],
+    description:
+      'no_signatures, signature_invalid, not_whole_file, untrusted_signer, unknown_document, document_mismatch, certificate_revoked, certificate_expired',
+  })
+  reasons!: PdfReason[];
+  @ApiProperty() sha256!: string;
+  @ApiProperty() bytes!: number;
+  @ApiProperty({ type: [PdfSignatureDto] }) signatures!: PdfSignatureDto[];
+  @ApiProperty({ type: VerifiedCertificateDto, nullable: true }) certificate!: VerifiedCertificateDto | null;
+  @ApiProperty({ enum: STATES, nullable: true }) certificateStatus!: CertificateState | null;
+  @ApiProperty({ description: '文件与出具记录逐字节一致' }) documentMatches!: boolean;
+  @ApiProperty({ nullable: true, type: String }) chainUrl!: string | null;
+}
+
+export class HolderLogEntryDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() certificateNumber!: string;
+  @ApiProperty() typeName!: string;
+  @ApiProperty({ example: '中国工商银行增城支行', description: '核验机构名称，匿名核验为“匿名”' }) verifier!: string;
+  @ApiProperty({ enum: VERIFIER_SECTORS }) sector!: VerifierSectorOrAnonymous;
+  @ApiProperty({ example: '银行' }) sectorName!: string;
+  @ApiProperty({ enum: VERIFICATION_METHODS }) method!: VerificationMethod;
+  @ApiProperty({ example: '扫码核验' }) methodName!: string;
+  @ApiProperty({ enum: VERIFICATION_RESULTS }) result!: VerificationResult;
+  @ApiProperty() at!: Date;
+}
+
+export class HolderLogPageDto {
+  @ApiProperty({ type: [HolderLogEntryDto] }) items!: HolderLogEntryDto[];
+  @ApiProperty() total!: number;
+}
+
+export class HolderLogQuery {
+  @ApiPropertyOptional({ default: 0 }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) offset?: number;
+  @ApiPropertyOptional({ default: 20 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100) limit?: number;
+}
+
+export class RevocationBody {
+  @ApiProperty({ example: '申请人提供的材料不实', description: '撤销原因（2–200 字）' })
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
+  @IsString()
+  @Length(2, 200)
+  reason!: string;
+}
+
+export class PresentationDto {
+  @ApiProperty({ description: 'compact JWS (ES256)' }) token!: string;
+  @ApiProperty({ description: '出示码二维码内容：核验页地址，令牌在 # 之后，不发往服务器' }) url!: string;
+  @ApiProperty() expiresAt!: Date;
+}
+
+export class TrustKeyDto {
+  @ApiProperty({ example: 'EC' }) kty!: string;
+  @ApiProperty({ example: 'P-256' }) crv!: string;
+  @ApiProperty() x!: string;
+  @ApiProperty() y!: string;
+  @ApiProperty() kid!: string;
+  @ApiProperty({ example: 'ES256' }) alg!: string;
+  @ApiProperty({ example: 'sig' }) use!: string;
+  @ApiProperty({ description: '起用时间（epoch 秒）：签发于 [nbf, exp) 的出示码由此密钥签名' }) nbf!: number;
+  @ApiProperty({ description: '停用时间（epoch 秒）' }) exp!: number;
+}
+
+export class TrustCertificateDto {
+  @ApiProperty({ enum: ['root', 'issuing'] }) role!: string;
+  @ApiProperty() subject!: string;
+  @ApiProperty() serialHex!: string;
+  @ApiProperty() notBefore!: Date;
+  @ApiProperty() notAfter!: Date;
+  @ApiProperty() sha256!: string;
+  @ApiProperty() pem!: string;
+}
+
+export class TrustListDto {
+  @ApiProperty() issuer!: string;
+  @ApiProperty() issuedAt!: Date;
+  @ApiProperty({ description: '离线核验端应在此时间前联网更新' }) nextUpdate!: Date;
+  @ApiProperty({ type: [TrustKeyDto] }) keys!: TrustKeyDto[];
+  @ApiProperty({ type: [TrustCertificateDto] }) certificates!: TrustCertificateDto[];
+}
+
+export function certificateDto(certificate: VerifiedCertificate | null): VerifiedCertificateDto | null {
+  if (!certificate) return null;
+  return {
+    number: certificate.number,
+    typeCode: certificate.typeCode,
+    typeName: certificate.typeName,
+    committeeName: certificate.committeeName,
+    committeeCode: certificate.committeeCode,
+    issuedAt: certificate.issuedAt,
+    validUntil: certificate.validUntil,
+    holderName: certificate.holderName,
+    holderIdNumber: certificate.holderIdNumber,
+    documentSha256: certificate.documentSha256,
+    revokedAt: certificate.revokedAt,
+    revocationReason: certificate.revocationReason,
+  };
+}
+
+export function chainUrlOf(certificate: VerifiedCertificate | null): string | null {
+  return certificate?.sealId ? `/api/trust-list/seals/${certificate.sealId}/chain.pem` : null;
+}

@@ -1,0 +1,135 @@
+import { X509Certificate } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import type { CertificateState } from '@zhengming/certificates';
+import {
+  checkPdfSignatures,
+  PdfCheckError,
+  PkiService,
+  type PdfCheckErrorCode,
+  type TrustAnchors,
+} from '@zhengming/signing';
+import type { VerificationResult } from './verification.entities';
+import { VerificationErrorCode, VerificationException } from './verification.exception';
+import { VerificationService, type VerifiedCertificate, type Verifier } from './verification.service';
+
+/** Why a PDF is not a valid certificate, as stable codes the page and API clients translate. */
+export type PdfReason =
+  | 'no_signatures'
+  | 'signature_invalid'
+  | 'not_whole_file'
+  | 'untrusted_signer'
+  | 'unknown_document'
+  | 'document_mismatch'
+  | 'certificate_revoked'
+  | 'certificate_expired';
+
+export interface PdfSignatureVerdict {
+  fieldName: string | null;
+  signerName: string | null;
+  organization: string | null;
+  signingTime: Date | null;
+  intact: boolean;
+  coversWholeFile: boolean;
+  chainsToRoot: boolean;
+  problems: string[];
+}
+
+export interface PdfVerdict {
+  valid: boolean;
+  reasons: PdfReason[];
+  sha256: string;
+  bytes: number;
+  signatures: PdfSignatureVerdict[];
+  certificate: VerifiedCertificate | null;
+  certificateStatus: CertificateState | null;
+  /** The file is byte for byte the PDF we issued. */
+  documentMatches: boolean;
+}
+
+const ERROR_OF: Readonly<Record<PdfCheckErrorCode, VerificationErrorCode>> = {
+  not_pdf: VerificationErrorCode.PdfNotPdf,
+  malformed: VerificationErrorCode.PdfMalformed,
+  encrypted: VerificationErrorCode.PdfEncrypted,
+};
+
+/**
+ * The PDF check: a verdict computed from the uploaded file itself (every signature's integrity and
+ * signer, coverage of the whole file, the chain to the district root), then matched against what we
+ * issued and the certificate's status now.
+ */
+@Injectable()
+export class PdfVerificationService {
+  constructor(
+    private readonly pki: PkiService,
+    private readonly verification: VerificationService,
+  ) {}
+
+  async check(file: Buffer, verifier: Verifier): Promise<PdfVerdict> {
+    let inspected;
+    try {
+      inspected = await checkPdfSignatures(file, await this.anchors());
+    } catch (error) {
+      if (error instanceof PdfCheckError)
+        throw new VerificationException(ERROR_OF[error.code], { reason: error.message });
+      throw error;
+    }
+    const { signatures } = inspected;
+    // A file with bytes appended after signing still identifies the certificate by the revision it signed.
+    const certificate = await this.verification.findByDocument([
+      inspected.sha256,
+      ...signatures.map((s) => s.revisionSha256),
+    ]);
+    const documentMatches = certificate?.documentSha256 === inspected.sha256;
+    const certificateStatus = certificate ? this.verification.stateOf(certificate) : null;
+    const last = signatures.at(-1);
+    const reasons: PdfReason[] = [];
+    if (!last) reasons.push('no_signatures');
+    if (signatures.some((s) => !s.intact)) reasons.push('signature_invalid');
+    if (last && !last.coversWholeFile) reasons.push('not_whole_file');
+    if (signatures.some((s) => !s.chainsToRoot)) reasons.push('untrusted_signer');
+    if (!certificate) reasons.push('unknown_document');
+    else if (!documentMatches) reasons.push('document_mismatch');
+    if (certificateStatus === 'revoked') reasons.push('certificate_revoked');
+    if (certificateStatus === 'expired') reasons.push('certificate_expired');
+    const valid = reasons.length === 0;
+    const result: VerificationResult = valid
+      ? 'valid'
+      : certificateStatus === 'revoked' || certificateStatus === 'expired'
+        ? certificateStatus
+        : 'invalid';
+    this.verification.record({
+      certificateId: certificate?.id ?? null,
+      ...verifier,
+      method: 'pdf',
+      result,
+      checkedAt: new Date(),
+    });
+    return {
+      valid,
+      reasons,
+      sha256: inspected.sha256,
+      bytes: inspected.bytes,
+      signatures: signatures.map((s) => ({
+        fieldName: s.fieldName,
+        signerName: s.signer?.commonName ?? null,
+        organization: s.signer?.organization ?? null,
+        signingTime: s.signingTime,
+        intact: s.intact,
+        coversWholeFile: s.coversWholeFile,
+        chainsToRoot: s.chainsToRoot,
+        problems: s.problems,
+      })),
+      certificate,
+      certificateStatus,
+      documentMatches,
+    };
+  }
+
+  private async anchors(): Promise<TrustAnchors> {
+    const { root, issuing } = await this.pki.chain();
+    return {
+      root: new X509Certificate(root.certificateDer),
+      intermediates: [new X509Certificate(issuing.certificateDer)],
+    };
+  }
+}
