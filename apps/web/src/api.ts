@@ -59,16 +59,23 @@ async function send(
 }
 
 async function toApiError(response: Response): Promise<ApiError> {
-  return errorFromText(response.status, await response.text().catch(() => ''));
+  return errorFromText(response.status, await response.text().catch(() => ''), response.headers.get('retry-after'));
 }
 
-function errorFromText(status: number, text: string): ApiError {
+/**
+ * The error of a refused request. A `Retry-After` header (seconds) lands in `details.retryAfterSeconds`
+ * unless the body already says so.
+ */
+function errorFromText(status: number, text: string, retryAfter: string | null = null): ApiError {
   try {
     const body: unknown = JSON.parse(text);
     if (body && typeof body === 'object' && 'code' in body && 'message' in body) {
       const { code, message, details } = body as { code: unknown; message: unknown; details?: unknown };
       if (typeof code === 'string' && typeof message === 'string') {
-        const extra = details && typeof details === 'object' ? (details as Record<string, unknown>) : {};
+        const extra = details && typeof details === 'object' ? { ...(details as Record<string, unknown>) } : {};
+        if (extra.retryAfterSeconds === undefined && retryAfter && /^\d+$/.test(retryAfter.trim())) {
+          extra.retryAfterSeconds = Number(retryAfter.trim());
+        }
         return new ApiError(status, code, message, extra);
       }
     }
@@ -116,6 +123,7 @@ export const api = {
 interface XhrResult {
   status: number;
   text: string;
+  retryAfter: string | null;
 }
 
 function sendForm(path: string, form: FormData, onProgress?: (fraction: number) => void): Promise<XhrResult> {
@@ -128,7 +136,8 @@ function sendForm(path: string, form: FormData, onProgress?: (fraction: number) 
     xhr.upload.onprogress = (event) => {
       if (event.lengthComputable && event.total > 0) onProgress?.(event.loaded / event.total);
     };
-    xhr.onload = () => resolve({ status: xhr.status, text: xhr.responseText });
+    xhr.onload = () =>
+      resolve({ status: xhr.status, text: xhr.responseText, retryAfter: xhr.getResponseHeader('retry-after') });
     xhr.onerror = () => reject(new ApiError(0, 'NETWORK_ERROR', errors.network));
     xhr.onabort = () => reject(new ApiError(0, 'NETWORK_ERROR', errors.network));
     xhr.send(form);
@@ -152,7 +161,7 @@ export async function uploadForm<T>(
     }
     if (result.status === 401) sessionExpiredListener?.();
   }
-  if (result.status < 200 || result.status >= 300) throw errorFromText(result.status, result.text);
+  if (result.status < 200 || result.status >= 300) throw errorFromText(result.status, result.text, result.retryAfter);
   try {
     return (result.text ? JSON.parse(result.text) : undefined) as T;
   } catch {

@@ -185,7 +185,7 @@ const at = (id: string, suffix = '') => `${base}/${encodeURIComponent(id)}${suff
 export interface CertificateView {
   id: string;
   number: string;
-  status: 'issued' | 'revoked';
+  status: 'issued' | 'revoked' | 'expired';
   typeName: string;
   committeeName: string;
   issuedAt: string;
@@ -193,7 +193,30 @@ export interface CertificateView {
   documentSha256: string;
   documentBytes: number;
   downloadUrl: string;
+  revokedAt: string | null;
+  revocationReason: string | null;
+  /** Current effect, where the API also sends it (`status` may then stay `issued` for an expired one). */
+  state?: 'valid' | 'expired' | 'revoked';
 }
+
+export type CertificateCondition = 'issued' | 'expired' | 'revoked';
+
+/** Whether a certificate is in force, expired or revoked, from `status` and (when sent) `state`. */
+export function certificateCondition(certificate: Pick<CertificateView, 'status' | 'state'>): CertificateCondition {
+  if (certificate.status === 'revoked' || certificate.state === 'revoked') return 'revoked';
+  if (certificate.status === 'expired' || certificate.state === 'expired') return 'expired';
+  return 'issued';
+}
+
+/** A presentation code (出示码) of an issued certificate: `url` is what its QR carries. */
+export interface Presentation {
+  token: string;
+  url: string;
+  expiresAt: string;
+}
+
+export const REVOCATION_REASON_MIN = 2;
+export const REVOCATION_REASON_MAX = 200;
 
 export const applicationsApi = {
   types: () => api.get<{ items: CertificateType[] }>('/api/certificate-types'),
@@ -208,6 +231,9 @@ export const applicationsApi = {
     api.post<ApplicationView>(base, { typeCode, committeeCode }, { headers: { 'Idempotency-Key': idempotencyKey } }),
   get: (id: string) => api.get<ApplicationView>(at(id)),
   certificate: (id: string) => api.get<CertificateView>(at(id, '/certificate')),
+  present: (id: string) => api.post<Presentation>(at(id, '/certificate/presentations')),
+  revokeCertificate: (certificateId: string, reason: string) =>
+    api.post<unknown>(`/api/certificates/${encodeURIComponent(certificateId)}/revocation`, { reason }),
   mine: (cursor?: string | null) =>
     api.get<ApplicationPage>(`${base}?mine=true${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`),
   queue: (status?: QueueStatus | null, cursor?: string | null) =>

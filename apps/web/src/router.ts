@@ -125,6 +125,19 @@ export const router = createRouter({
       component: () => import('./pages/SealPage.vue'),
       meta: { requiresAuth: true },
     },
+    {
+      // Public: what the QR printed on a certificate opens (/v/<number>?c=<code>), what a presentation
+      // code opens (/v#p=<token>, checked offline), and the form for both. No login, no tab bar.
+      path: '/v/:number?',
+      name: 'verify',
+      component: () => import('./pages/VerifyPage.vue'),
+    },
+    {
+      path: '/me/verifications',
+      name: 'verifications',
+      component: () => import('./pages/VerificationsPage.vue'),
+      meta: { requiresAuth: true },
+    },
     { path: '/:unknown(.*)*', redirect: '/' },
   ],
   scrollBehavior: (_to, _from, saved) => saved ?? { top: 0 },
