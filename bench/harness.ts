@@ -10,6 +10,7 @@ export interface BenchFigure {
   unit: string;
   median: number;
   p95?: number;
+  p99?: number;
   throughput?: number;
   baseline?: string;
   ratio?: number;
@@ -48,6 +49,7 @@ export async function load(
   return {
     medianMs: percentile(times, 50),
     p95Ms: percentile(times, 95),
+    p99Ms: percentile(times, 99),
     requestsPerSecond: result.requests.average,
     non2xx: non2xx + result.errors + result.timeouts,
   };
@@ -106,6 +108,7 @@ export function loadFigures(
       unit: 'ms',
       median: r.medianMs,
       p95: r.p95Ms,
+      p99: r.p99Ms,
       throughput: r.requestsPerSecond,
       baseline: own ? undefined : baseline,
       ratio: own ? undefined : r.requestsPerSecond / results[baseline].requestsPerSecond,
@@ -122,6 +125,7 @@ export function printTable(figures: BenchFigure[]): void {
     scenario: f.scenario,
     median: `${round(f.median)} ${f.unit}`,
     p95: f.p95 === undefined ? '' : `${round(f.p95)} ${f.unit}`,
+    p99: f.p99 === undefined ? '' : `${round(f.p99)} ${f.unit}`,
     'throughput/s': round(f.throughput),
     'ratio to baseline': f.ratio === undefined ? '' : `${round(f.ratio)}× ${f.baseline ?? ''}`,
     note: f.note ?? '',

@@ -4,9 +4,10 @@ import { httpApiBench } from './http-api.bench';
 import { identityBench } from './identity.bench';
 import { workflowBench } from './workflow.bench';
 import { issuanceBench } from './issuance.bench';
+import { verificationBench } from './verification.bench';
 
 /** `npm run bench [-- name ...]`: runs the benchmarks (all, or those named), prints a table, writes JSON. */
-const BENCHES: Bench[] = [httpApiBench, identityBench, workflowBench, issuanceBench];
+const BENCHES: Bench[] = [httpApiBench, identityBench, workflowBench, issuanceBench, verificationBench];
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);

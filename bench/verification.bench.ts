@@ -1,0 +1,143 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { Client } from 'pg';
+import { compactCertificateNumber } from '@zhengming/certificates';
+import { ApiClient, issuedCertificate } from '../test/support/applications';
+import { startApi } from '../test/support/test-app';
+import { createTestDatabase, TEST_REDIS_URL } from '../test/support/test-database';
+import { testCipher } from '../test/support/test-secrets';
+import { startSystem } from '../test/support/test-system';
+import { load, type Bench, type BenchFigure, type LoadResult } from './harness';
+
+const run = promisify(execFile);
+const DURATION = Number(process.env.BENCH_DURATION_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+
+/**
+ * The verifier API under load from this process (autocannon) against the API in its own process, on
+ * loopback, with the real PostgreSQL and Redis: an institution's key checked and rate-limited, the
+ * certificate looked up, its code compared, the check recorded. Beside it, PostgreSQL's own
+ * primary-key lookups (pgbench -S) on the same machine in the same run, as the ceiling to compare with.
+ */
+export const verificationBench: Bench = {
+  name: 'verification',
+  async run() {
+    const db = await createTestDatabase('bench_verification');
+    const system = await startSystem({ DATABASE_URL: db.url, LOG_LEVEL: 'silent' });
+    let loaded: Awaited<ReturnType<typeof startApi>> | undefined;
+    const sql = new Client({ connectionString: db.url });
+    await sql.connect();
+    const figures: BenchFigure[] = [];
+    try {
+      const resident = new ApiClient(system.api.baseUrl, await system.token('resident-a'));
+      const approver = new ApiClient(system.api.baseUrl, await system.token('approver-a'));
+      const admin = new ApiClient(system.api.baseUrl, await system.token('admin'));
+      const { certificate } = await issuedCertificate(resident, approver, 'weather');
+      const { rows } = await sql.query<{ verification_code_enc: string }>(
+        'SELECT verification_code_enc FROM certificates WHERE number = $1',
+        [certificate.number],
+      );
+      const code = testCipher().decrypt('verificationCode', rows[0].verification_code_enc);
+      const institution = await admin.call('POST', '/api/verifier-institutions', { name: '压测银行', sector: 'bank' });
+      const key = await admin.call(
+        'POST',
+        `/api/verifier-institutions/${(institution.body as { id: string }).id}/api-keys`,
+        {
+          label: 'bench',
+          rateLimitPerMinute: 1_000_000,
+        },
+      );
+      const headers = { 'x-api-key': (key.body as { key: string }).key };
+
+      // The API as deployed: with Redis (rate-limit counters shared by every API process).
+      loaded = await startApi({
+        DATABASE_URL: db.url,
+        REDIS_URL: TEST_REDIS_URL,
+        LOG_LEVEL: 'warn',
+        OIDC_ISSUER: system.idp.issuer,
+        DATABASE_POOL_SIZE: '10',
+        ...(process.env.BENCH_API_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_API_NODE_OPTIONS } : {}),
+      });
+      const url = `${loaded.baseUrl}/api/verifications/${compactCertificateNumber(certificate.number)}?code=${code}`;
+      const check = await fetch(url, { headers });
+      if (((await check.json()) as { status: string }).status !== 'valid')
+        throw new Error('bench certificate not valid');
+      await load(url, { connections: CONNECTIONS, durationSeconds: 3, headers }); // warm-up
+      const results: Record<string, LoadResult> = {
+        'GET /api/verifications/{no} (API key, valid)': await load(url, {
+          connections: CONNECTIONS,
+          durationSeconds: DURATION,
+          headers,
+        }),
+        // The same HTTP stack answering without any database or Redis work: this machine's ceiling for it.
+        'GET /health (HTTP stack only)': await load(`${loaded.baseUrl}/health`, {
+          connections: CONNECTIONS,
+          durationSeconds: DURATION,
+        }),
+      };
+      const logged = await sql.query<{ count: string }>(`SELECT count(*) FROM verifications WHERE method = 'api'`);
+
+      const pgbench = await pgbenchSelectOnly(db.url);
+      for (const [scenario, r] of Object.entries(results)) {
+        figures.push({
+          bench: 'verification',
+          scenario,
+          unit: 'ms',
+          median: r.medianMs,
+          p95: r.p95Ms,
+          p99: r.p99Ms,
+          throughput: r.requestsPerSecond,
+          baseline: 'pgbench -S',
+          ratio: r.requestsPerSecond / pgbench.tps,
+          note: `${CONNECTIONS} connections, ${DURATION} s, ${logged.rows[0].count} checks recorded${r.non2xx ? `, ${r.non2xx} non-2xx/errors` : ''}; target ≥ 5000/s, p99 ≤ 20 ms`,
+        });
+      }
+      figures.push({
+        bench: 'verification',
+        scenario: 'pgbench -S (PostgreSQL primary-key lookups)',
+        unit: 'ms',
+        median: pgbench.latencyMs,
+        throughput: pgbench.tps,
+        note: `${CONNECTIONS} clients, 2 threads, ${DURATION} s, prepared; median is pgbench's average latency`,
+      });
+    } finally {
+      await sql.end();
+      await loaded?.stop();
+      await system.stop();
+      await db.drop();
+    }
+    return figures;
+  },
+};
+
+/** pgbench's select-only run on a scale-10 database of its own, beside ours on the same server. */
+async function pgbenchSelectOnly(url: string): Promise<{ tps: number; latencyMs: number }> {
+  const target = new URL(url);
+  target.pathname = `/${target.pathname.slice(1)}_pgbench`;
+  const admin = new Client({ connectionString: url });
+  await admin.connect();
+  const name = target.pathname.slice(1);
+  await admin.query(`DROP DATABASE IF EXISTS "${name}"`);
+  await admin.query(`CREATE DATABASE "${name}"`);
+  try {
+    await run('pgbench', ['-i', '-q', '-s', '10', target.toString()]);
+    const { stdout } = await run('pgbench', [
+      '-S',
+      '-M',
+      'prepared',
+      '-c',
+      String(CONNECTIONS),
+      '-j',
+      '2',
+      '-T',
+      String(DURATION),
+      target.toString(),
+    ]);
+    const tps = Number(/tps = ([\d.]+)/.exec(stdout)?.[1]);
+    const latencyMs = Number(/latency average = ([\d.]+) ms/.exec(stdout)?.[1]);
+    return { tps, latencyMs };
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await admin.end();
+  }
+}
