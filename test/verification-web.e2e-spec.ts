@@ -178,7 +178,7 @@ describe('verification page in Chromium', () => {
         .getByTestId('trust-list-status')
         .filter({ hasText: /已缓存|已更新|信任列表/ })
         .waitFor();
-      await verifier.page.waitForFunction(() => localStorage.getItem('zm.trustList') !== null);
+      await verifier.page.waitForFunction("localStorage.getItem('zm.trustList') !== null");
       await verifier.context.setOffline(true);
       return verifier;
     }
