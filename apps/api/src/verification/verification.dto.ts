@@ -21,6 +21,7 @@ export class VerificationParams {
   @ApiProperty({ example: '440118001001-EV-2026-000123-K7', description: '证明编号（可不带连字符）' })
   @IsString()
   @Length(1, 48)
+  @Matches(/^[0-9A-Za-z-]+$/, { message: 'number must be letters, digits and hyphens' })
   number!: string;
 }
 
