@@ -233,6 +233,22 @@ describe('verification page in Chromium', () => {
     });
   });
 
+  it('offers 出示证明 to the holder only, and 撤销证明 to the committee approver', async () => {
+    const holder = await phone();
+    await signInInBrowser(holder.page, system, 'resident-a', `/applications/${valid.applicationId}`);
+    await holder.page.getByTestId('certificate').waitFor();
+    expect(await holder.page.getByTestId('presentation-button').count()).toBe(1);
+    expect(await holder.page.getByTestId('revoke-button').count()).toBe(0);
+    await holder.context.close();
+
+    const staff = await phone();
+    await signInInBrowser(staff.page, system, 'approver-a', `/applications/${valid.applicationId}`);
+    await staff.page.getByTestId('certificate').waitFor();
+    expect(await staff.page.getByTestId('presentation-button').count()).toBe(0);
+    expect(await staff.page.getByTestId('revoke-button').count()).toBe(1);
+    await staff.context.close();
+  });
+
   it('shows the holder who checked their certificates in 核验记录', async () => {
     const { context, page } = await phone();
     await signInInBrowser(page, system, 'resident-a', '/me/verifications');

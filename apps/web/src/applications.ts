@@ -102,7 +102,7 @@ export interface ApplicationView {
   type: { code: string; name: string; version: number };
   committee: { code: string; name: string };
   /** Masked by the API. */
-  applicant: { name: string };
+  applicant: { name: string; isCaller: boolean };
   form: Record<string, unknown>;
   formSchema: FormSchema;
   materialRequirements: MaterialRequirement[];

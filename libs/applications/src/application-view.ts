@@ -10,7 +10,8 @@ export interface ApplicationView {
   statusName: string;
   type: { code: string; name: string; version: number };
   committee: { code: string; name: string };
-  applicant: { name: string };
+  /** `isCaller`: the one reading the view is the applicant, who alone may present the certificate. */
+  applicant: { name: string; isCaller: boolean };
   form: Record<string, unknown>;
   formSchema: FormSchema;
   materialRequirements: MaterialRequirement[];

@@ -753,7 +753,7 @@ export class ApplicationsService {
       statusName: STATUS_NAMES[application.status],
       type: { code: application.typeCode, name: version.name, version: version.version },
       committee: { code: committee.code, name: committee.name },
-      applicant: { name: application.applicantNameMasked },
+      applicant: { name: application.applicantNameMasked, isCaller: isOwner },
       form: this.maskForm(version, form),
       formSchema: version.formSchema,
       materialRequirements: version.materials,

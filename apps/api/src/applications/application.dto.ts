@@ -177,7 +177,11 @@ export class ApplicationDto {
   @ApiProperty({ example: '待出证' }) statusName!: string;
   @ApiProperty({ type: NamedRefDto }) type!: NamedRefDto & { version: number };
   @ApiProperty({ type: NamedRefDto }) committee!: NamedRefDto;
-  @ApiProperty({ example: { name: '李*梅' } }) applicant!: { name: string };
+  @ApiProperty({
+    example: { name: '李*梅', isCaller: true },
+    description: 'isCaller: the caller is the applicant (持证人)',
+  })
+  applicant!: { name: string; isCaller: boolean };
   @ApiProperty({ type: 'object', additionalProperties: true, description: '身份证号、手机号已脱敏' })
   form!: Record<string, unknown>;
   @ApiProperty({ type: 'object', additionalProperties: true }) formSchema!: Record<string, unknown>;
