@@ -33,7 +33,13 @@ const shared = {
 module.exports = {
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,db}/**/*.spec.ts'] },
-    { ...shared, displayName: 'integration', testMatch: ['<rootDir>/{apps,libs,db}/**/*.integration-spec.ts'] },
+    // Each integration spec migrates (and often seeds) a database of its own first: seconds, more on a busy machine.
+    {
+      ...shared,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/{apps,libs,db}/**/*.integration-spec.ts'],
+      testTimeout: 30_000,
+    },
     { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
   ],
   maxWorkers: 2,
