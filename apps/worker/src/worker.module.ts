@@ -9,13 +9,13 @@ import { OutboxModule } from '@zhengming/outbox';
 import { NotificationsModule } from '@zhengming/notifications';
 import { StorageModule } from '@zhengming/storage';
 import { CertificatesModule } from '@zhengming/certificates';
+import { PowerGridModule } from '@zhengming/power-grid';
 import { schema } from '../../../db/schema';
 import { LOG_REDACT_PATHS } from '../../api/src/http/log-redaction';
 
 /**
  * The worker process: BullMQ processors over the same libraries as the API, no HTTP layer. Job
- * queues arrive with the contexts that need them: notifications and issuing now; deliveries and
- * statistics later.
+ * queues arrive with the contexts that need them: notifications, issuing, deliveries; statistics later.
  */
 @Module({})
 export class WorkerModule {
@@ -36,7 +36,7 @@ export class WorkerModule {
         OutboxModule.forRoot({
           mode: 'queue',
           pollIntervalMs: 1000,
-          leaseMs: 5 * 60_000,
+          leaseMs: config.redis.outboxLeaseMs,
           batchSize: 50,
           concurrency: 16,
         }),
@@ -44,6 +44,8 @@ export class WorkerModule {
         StorageModule,
         // Issuing: the approval's outbox row becomes a rendered, sealed and signed certificate.
         CertificatesModule,
+        // Deliveries: every EV-charger certificate pushed to the power-supply company.
+        PowerGridModule,
         ...extra,
       ],
     };

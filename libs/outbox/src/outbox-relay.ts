@@ -1,13 +1,23 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Queue, Worker, type Job } from 'bullmq';
+import type { EntityManager } from 'typeorm';
 import { REDIS_CONFIG, type RedisConfig } from '@zhengming/config';
 import type { OutboxMessageEntity } from './outbox-message.entity';
-import { OutboxService, DEFAULT_RETRY } from './outbox.service';
+import { OutboxService, DEFAULT_RETRY, type RetryPolicy } from './outbox.service';
 
 /** Does the work of one topic. Must be idempotent: a row can be handled more than once (at least once). */
 export interface OutboxHandler {
   readonly topic: string;
   handle(message: OutboxMessageEntity): Promise<void>;
+  /** Backoff and attempts of this topic; DEFAULT_RETRY otherwise. */
+  readonly retry?: RetryPolicy;
+  /**
+   * How long a claimed row of this topic stays with its claimant before the sweeper hands it out
+   * again; the relay's lease otherwise. A call to another system: its timeout and a margin.
+   */
+  readonly leaseMs?: number;
+  /** Runs in the transaction that moves a row to dead: the place to alert someone. */
+  onDead?(manager: EntityManager, message: OutboxMessageEntity, reason: string): Promise<void>;
 }
 
 /** Contexts register their handlers at module init; the relay only claims topics someone handles. */
@@ -22,6 +32,16 @@ export class OutboxHandlers {
 
   get topics(): string[] {
     return [...this.byTopic.keys()];
+  }
+
+  /** Topics grouped by the lease their claims take. */
+  leases(defaultLeaseMs: number): Map<number, string[]> {
+    const groups = new Map<number, string[]>();
+    for (const handler of this.byTopic.values()) {
+      const lease = handler.leaseMs ?? defaultLeaseMs;
+      groups.set(lease, [...(groups.get(lease) ?? []), handler.topic]);
+    }
+    return groups;
   }
 
   get(topic: string): OutboxHandler | undefined {
@@ -46,7 +66,8 @@ export interface OutboxRelayOptions {
   concurrency?: number;
 }
 
-const QUEUE_NAME = 'outbox';
+/** The BullMQ queue the relay feeds (the admins' queue board shows it). */
+export const OUTBOX_QUEUE_NAME = 'outbox';
 /** How soon the relay looks again while a backlog drains. */
 const BACKLOG_POLL_MS = 50;
 
@@ -87,12 +108,16 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     if (!this.redis.url) throw new Error('the outbox queue mode needs REDIS_URL');
     const connection = { url: this.redis.url, maxRetriesPerRequest: null };
     const prefix = `${this.redis.keyPrefix}:bull`;
-    this.queue = new Queue<OutboxJob>(QUEUE_NAME, { connection, prefix });
-    this.worker = new Worker<OutboxJob>(QUEUE_NAME, (job: Job<OutboxJob>) => this.handleById(job.data.outboxId), {
-      connection,
-      prefix,
-      concurrency: this.options.concurrency ?? 4,
-    });
+    this.queue = new Queue<OutboxJob>(OUTBOX_QUEUE_NAME, { connection, prefix });
+    this.worker = new Worker<OutboxJob>(
+      OUTBOX_QUEUE_NAME,
+      (job: Job<OutboxJob>) => this.handleById(job.data.outboxId),
+      {
+        connection,
+        prefix,
+        concurrency: this.options.concurrency ?? 4,
+      },
+    );
     this.worker.on('error', (error) => this.logger.error(`outbox worker: ${error.message}`));
     this.queue.on('error', (error) => this.logger.error(`outbox queue: ${error.message}`));
   }
@@ -122,7 +147,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     // Backpressure: claim no further ahead than the workers can take before the leases run out.
     this.backlogged = this.queue !== undefined && (await this.queue.getWaitingCount()) >= this.options.batchSize;
     if (this.backlogged) return 0;
-    const due = await this.outbox.claimDue(this.handlers.topics, this.options.batchSize, this.options.leaseMs);
+    const due: OutboxMessageEntity[] = [];
+    for (const [leaseMs, topics] of this.handlers.leases(this.options.leaseMs)) {
+      due.push(...(await this.outbox.claimDue(topics, this.options.batchSize - due.length, leaseMs)));
+      if (due.length >= this.options.batchSize) break;
+    }
     if (this.queue) {
       await this.queue.addBulk(
         due.map((message) => ({
@@ -152,7 +181,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       await handler.handle(message);
       await this.outbox.complete(message.id);
     } catch (error) {
-      const outcome = await this.outbox.fail(message.id, error, DEFAULT_RETRY);
+      const outcome = await this.outbox.fail(message.id, error, handler.retry ?? DEFAULT_RETRY, (m, reason) =>
+        handler.onDead ? handler.onDead(m, message, reason) : Promise.resolve(),
+      );
       const log = outcome === 'dead' ? 'error' : 'warn';
       this.logger[log](
         `outbox ${message.topic} ${message.id} attempt ${message.attempts}: ${(error as Error).message}`,

@@ -16,6 +16,17 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
+/**
+ * A failure that retrying cannot mend (the other side refused the request as such): the row goes
+ * to `dead` at once with this reason instead of being tried again.
+ */
+export class PermanentFailure extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PermanentFailure';
+  }
+}
+
 export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 8, baseDelayMs: 2_000, maxDelayMs: 15 * 60_000 };
 
 /** Exponential backoff with full jitter (AWS architecture blog's "full jitter"), capped. */
@@ -72,20 +83,44 @@ export class OutboxService {
     );
   }
 
-  /** Records a failed attempt: back to pending after a backoff, or dead once the attempts are spent. */
-  async fail(id: string, error: unknown, policy: RetryPolicy = DEFAULT_RETRY): Promise<'retry' | 'dead'> {
+  /**
+   * Records a failed attempt: back to pending after a backoff, or dead once the attempts are spent or
+   * the failure is permanent. `onDead` runs in the same transaction as the move to dead (an alert
+   * written with it is never lost, nor written for a row that did not die).
+   */
+  async fail(
+    id: string,
+    error: unknown,
+    policy: RetryPolicy = DEFAULT_RETRY,
+    onDead?: (manager: EntityManager, reason: string) => Promise<void>,
+  ): Promise<'retry' | 'dead'> {
     const message = (error instanceof Error ? error.message : String(error)).slice(0, 1000);
-    const [row] = (await this.dataSource.query('SELECT attempts FROM outbox WHERE id = $1', [id])) as {
-      attempts: number;
-    }[];
-    const dead = !row || row.attempts >= policy.maxAttempts;
-    await this.dataSource.query(
-      `UPDATE outbox SET status = $2, last_error = $3, locked_until = NULL,
-              available_at = now() + ($4::int * interval '1 millisecond')
-        WHERE id = $1 AND status = 'in_flight'`,
-      [id, dead ? 'dead' : 'pending', message, dead ? 0 : retryDelayMs(row.attempts, policy)],
-    );
-    return dead ? 'dead' : 'retry';
+    return this.dataSource.transaction(async (m) => {
+      const [row] = (await m.query(`SELECT attempts FROM outbox WHERE id = $1 AND status = 'in_flight' FOR UPDATE`, [
+        id,
+      ])) as { attempts: number }[];
+      // Not in flight (any more): another claimant finished it, or it was re-claimed; leave it alone.
+      if (!row) return 'retry';
+      const dead = error instanceof PermanentFailure || row.attempts >= policy.maxAttempts;
+      await m.query(
+        `UPDATE outbox SET status = $2, last_error = $3, locked_until = NULL,
+                available_at = now() + ($4::int * interval '1 millisecond')
+          WHERE id = $1`,
+        [id, dead ? 'dead' : 'pending', message, dead ? 0 : retryDelayMs(row.attempts, policy)],
+      );
+      if (dead) await onDead?.(m, message);
+      return dead ? 'dead' : 'retry';
+    });
+  }
+
+  /** Dead rows of a topic (all, or those named) given a fresh start: pending now, attempts from zero. */
+  async revive(topic: string, ids?: readonly string[]): Promise<number> {
+    const [, count] = (await this.dataSource.query(
+      `UPDATE outbox SET status = 'pending', attempts = 0, available_at = now(), locked_until = NULL
+        WHERE topic = $1 AND status = 'dead' AND ($2::uuid[] IS NULL OR id = ANY($2::uuid[]))`,
+      [topic, ids ?? null],
+    )) as [unknown, number];
+    return count;
   }
 
   async find(id: string): Promise<OutboxMessageEntity | null> {
