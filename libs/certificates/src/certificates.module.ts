@@ -5,10 +5,11 @@ import { SigningModule } from '@zhengming/signing';
 import { CertificatesService } from './certificates.service';
 import { CertificateIssuer } from './issuing/certificate-issuer';
 import { CertificateRenderer } from './issuing/certificate-renderer';
+import { IssuanceListeners } from './issuing/issuance-listeners';
 
 @Module({
   imports: [ApplicationsModule, CertificateTypesModule, SigningModule],
-  providers: [CertificatesService, CertificateIssuer, CertificateRenderer],
-  exports: [CertificatesService, CertificateIssuer, CertificateRenderer, SigningModule],
+  providers: [CertificatesService, CertificateIssuer, CertificateRenderer, IssuanceListeners],
+  exports: [CertificatesService, CertificateIssuer, CertificateRenderer, IssuanceListeners, SigningModule],
 })
 export class CertificatesModule {}

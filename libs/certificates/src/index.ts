@@ -4,6 +4,7 @@ export * from './certificates.exception';
 export * from './certificates.service';
 export * from './certificates.module';
 export * from './issuing/certificate-issuer';
+export * from './issuing/issuance-listeners';
 export * from './issuing/certificate-renderer';
 export * from './issuing/render-document';
 export { fillTemplate, renderCertificate, type CertificateRenderInput } from './rendering';

@@ -33,6 +33,7 @@ import {
 import { CertificateEntity } from '../certificate.entity';
 import { CertificateErrorCode, CertificateException } from '../certificates.exception';
 import { CertificateRenderer } from './certificate-renderer';
+import { IssuanceListeners } from './issuance-listeners';
 import { APPROVER_FIELD } from './render-document';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -80,6 +81,7 @@ export class CertificateIssuer implements OnModuleInit, OutboxHandler {
     private readonly personal: PersonalCertificatesService,
     private readonly renderer: CertificateRenderer,
     private readonly storage: ObjectStorage,
+    private readonly listeners: IssuanceListeners,
     @Inject(HTTP_CONFIG) private readonly http: HttpConfig,
     @Optional() @Inject(ISSUANCE_FAULTS) private readonly faults?: IssuanceFaults,
   ) {}
@@ -171,7 +173,9 @@ export class CertificateIssuer implements OnModuleInit, OutboxHandler {
     const issued = await this.dataSource.transaction(async (m) => {
       if (!(await this.applications.markIssued(m, applicationId, reserved))) return undefined;
       await m.update(CertificateEntity, { id: reserved.id }, recorded);
-      return Object.assign(reserved, recorded);
+      const certificate = Object.assign(reserved, recorded);
+      await this.listeners.notify(m, { certificate, application, version });
+      return certificate;
     });
     if (!issued) {
       // Another run finished first; its file is the one on record, this one is nobody's.
