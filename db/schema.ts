@@ -28,6 +28,7 @@ import {
 } from '@zhengming/signing';
 import { CertificateEntity, CertificateSerialEntity } from '@zhengming/certificates';
 import { PresentationKeyEntity, VerificationEntity } from '@zhengming/verification';
+import { PowerGridDeliveryEntity } from '@zhengming/power-grid';
 import type { SchemaParts } from '@zhengming/database';
 import { migrations } from './migrations';
 
@@ -61,6 +62,7 @@ export const schema: SchemaParts = {
     CertificateSerialEntity,
     VerificationEntity,
     PresentationKeyEntity,
+    PowerGridDeliveryEntity,
   ],
   migrations,
 };

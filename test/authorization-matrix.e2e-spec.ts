@@ -352,6 +352,26 @@ const MATRIX: Record<string, RouteCase> = {
     request: () => ({ path: `/api/certificates/${randomUUID()}/revocation`, body: { reason: '矩阵测试' } }),
     expect: { default: 403, anonymous: 401, 'approver-a': 404, admin: 404 },
   },
+  'GET /api/verifications/{number}/document.pdf': {
+    request: () => ({ path: '/api/verifications/440118001001WT2026000001AA/document.pdf?code=ABCDEFGH' }),
+    expect: everyone(404),
+  },
+  'GET /api/power-grid-deliveries': { request: () => ({ path: '/api/power-grid-deliveries' }), expect: adminOnly(200) },
+  'POST /api/power-grid-deliveries/{id}/retry': {
+    request: () => ({ path: `/api/power-grid-deliveries/${randomUUID()}/retry`, body: {} }),
+    expect: adminOnly(404),
+  },
+  'POST /api/power-grid-deliveries/retry-dead': {
+    request: () => ({ path: '/api/power-grid-deliveries/retry-dead', body: {} }),
+    expect: adminOnly(200),
+  },
+  // Nothing is issued in this system: whoever may read the application learns there is no delivery (404).
+  'GET /api/applications/{id}/power-grid-delivery': {
+    request: async (context) => ({
+      path: `/api/applications/${(await application(context, 'submitted')).id}/power-grid-delivery`,
+    }),
+    expect: readers(404),
+  },
   'GET /api/notifications': { request: () => ({ path: '/api/notifications' }), expect: signedIn(200) },
   'POST /api/notifications/{id}/read': {
     request: async (context) => {

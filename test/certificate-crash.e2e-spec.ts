@@ -30,7 +30,14 @@ describe('Issuing in the worker', () => {
     let output = '';
     const child = spawn(process.execPath, [join(ROOT, entry)], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', ...TEST_SECRETS, ...shared(), REDIS_KEY_PREFIX: `test-crash-${db.name}` },
+      env: {
+        PATH: process.env.PATH ?? '',
+        ...TEST_SECRETS,
+        ...shared(),
+        REDIS_KEY_PREFIX: `test-crash-${db.name}`,
+        // The EV-charger certificate is pushed to the company: to this system's stand-in.
+        POWER_GRID_URL: system.powerGrid!.url,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));

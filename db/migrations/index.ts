@@ -3,6 +3,7 @@ import { IdentityAndAudit1795400000000 } from './1795400000000-identity-and-audi
 import { ApplicationWorkflow1795500000000 } from './1795500000000-application-workflow';
 import { SigningAndCertificates1795600000000 } from './1795600000000-signing-and-certificates';
 import { Verification1795700000000 } from './1795700000000-verification';
+import { PowerGridDeliveries1795800000000 } from './1795800000000-power-grid-deliveries';
 
 /** Every migration, in order. Listed explicitly so that bundling or renaming cannot silently drop one. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -12,4 +13,5 @@ export const migrations: Function[] = [
   ApplicationWorkflow1795500000000,
   SigningAndCertificates1795600000000,
   Verification1795700000000,
+  PowerGridDeliveries1795800000000,
 ];

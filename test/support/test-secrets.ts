@@ -8,6 +8,7 @@ export const TEST_SECRETS = {
   OIDC_CLIENT_SECRET: randomBytes(24).toString('base64url'),
   IDP_SIM_PASSWORD: randomBytes(9).toString('base64url'),
   KEY_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+  POWER_GRID_HMAC_SECRET: randomBytes(32).toString('base64url'),
 } as const;
 
 export function testCipher(): PiiCipher {

@@ -4,6 +4,63 @@ import { freePort, ROOT, startApi, startProcess, type RunningApi } from './test-
 import { TEST_SECRETS } from './test-secrets';
 
 export const IDP_SIM_ENTRY = join(ROOT, 'dist/apps/idp-sim/src/main.js');
+export const POWER_GRID_SIM_ENTRY = join(ROOT, 'dist/apps/power-grid-sim/src/main.js');
+
+export interface PowerGridStats {
+  received: number;
+  unique: number;
+  duplicates: number;
+  rejected: number;
+  failed: number;
+  refused: number;
+}
+
+export interface RunningPowerGridSim {
+  url: string;
+  output: () => string;
+  stats(): Promise<PowerGridStats>;
+  records(): Promise<{ certificateNo: string; receiptNo: string; idempotencyKey: string; signatureValid: boolean }[]>;
+  /** PUT /control (faults) or POST /control/outage ({ seconds }). */
+  control(path: '/control' | '/control/outage' | '/control/reset', body?: object): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts the built power-supply company stand-in on a free port, records in memory unless `env` says otherwise. */
+export async function startPowerGridSim(env: Record<string, string> = {}): Promise<RunningPowerGridSim> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const sim = await startProcess(
+    'power-grid-sim',
+    POWER_GRID_SIM_ENTRY,
+    {
+      POWER_GRID_SIM_PORT: String(port),
+      POWER_GRID_HMAC_SECRET: TEST_SECRETS.POWER_GRID_HMAC_SECRET,
+      POWER_GRID_SIM_DATA: 'memory',
+      ...env,
+    },
+    `${url}/healthz`,
+    30_000,
+  );
+  const json = async <T>(path: string, init?: RequestInit): Promise<T> => {
+    const response = await fetch(`${url}${path}`, init);
+    if (!response.ok) throw new Error(`power-grid-sim ${path}: ${response.status} ${await response.text()}`);
+    return (await response.json()) as T;
+  };
+  return {
+    url,
+    output: sim.output,
+    stats: () => json<PowerGridStats>('/stats'),
+    records: async () => (await json<{ items: Awaited<ReturnType<RunningPowerGridSim['records']>> }>('/records')).items,
+    control: async (path, body) => {
+      await json(path, {
+        method: path === '/control' ? 'PUT' : 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body ?? {}),
+      });
+    },
+    stop: () => sim.stop().then(() => undefined),
+  };
+}
 
 export interface RunningIdp {
   issuer: string;
@@ -35,6 +92,8 @@ export async function startIdpSim(redirectUri: string, port?: number): Promise<R
 export interface RunningSystem {
   api: RunningApi;
   idp: RunningIdp;
+  /** The power-supply company's stand-in, unless the test named its own POWER_GRID_URL. */
+  powerGrid: RunningPowerGridSim | undefined;
   /** An access token for a seeded person, through the real sign-in flow. */
   token(username: string): Promise<string>;
   /** A token of a new session, for calls that end the session they use (logout). */
@@ -42,14 +101,16 @@ export interface RunningSystem {
   stop(): Promise<void>;
 }
 
-/** The identity-platform simulator and the API, wired to each other, as `npm start` runs them. */
+/** The identity-platform simulator, the power-grid stand-in and the API, wired together as `npm start` runs them. */
 export async function startSystem(env: Record<string, string>): Promise<RunningSystem> {
   const apiPort = await freePort();
   const idp = await startIdpSim(`http://127.0.0.1:${apiPort}/api/auth/callback`);
+  const powerGrid = env.POWER_GRID_URL ? undefined : await startPowerGridSim();
   const api = await startApi({
     PORT: String(apiPort),
     PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`,
     OIDC_ISSUER: idp.issuer,
+    ...(powerGrid ? { POWER_GRID_URL: powerGrid.url } : {}),
     ...env,
   });
   const tokens = new Map<string, string>();
@@ -59,6 +120,7 @@ export async function startSystem(env: Record<string, string>): Promise<RunningS
   return {
     api,
     idp,
+    powerGrid,
     async token(username) {
       const token = tokens.get(username) ?? (await freshToken(username));
       tokens.set(username, token);
@@ -68,6 +130,7 @@ export async function startSystem(env: Record<string, string>): Promise<RunningS
     async stop() {
       await api.stop();
       await idp.stop();
+      await powerGrid?.stop();
     },
   };
 }

@@ -41,6 +41,8 @@ import { CommitteeLookupController } from './applications/committee-lookup.contr
 import { NotificationsController } from './applications/notifications.controller';
 import { CertificatesController } from './certificates/certificates.controller';
 import { VerificationModule } from '@zhengming/verification';
+import { PowerGridModule } from '@zhengming/power-grid';
+import { DeliveriesController } from './deliveries/deliveries.controller';
 import { VerificationsController } from './verification/verifications.controller';
 import { SealsController } from './certificates/seals.controller';
 import { requestIdOf } from './http/request-id';
@@ -88,13 +90,14 @@ export class AppModule {
         OutboxModule.forRoot({
           mode: config.redis.url ? 'off' : 'in-process',
           pollIntervalMs: 1000,
-          leaseMs: 5 * 60_000,
+          leaseMs: config.redis.outboxLeaseMs,
           batchSize: 20,
         }),
         NotificationsModule,
         ApplicationsModule,
         CertificatesModule,
         VerificationModule,
+        PowerGridModule,
       ],
       controllers: [
         HealthController,
@@ -112,6 +115,7 @@ export class AppModule {
         CertificatesController,
         SealsController,
         VerificationsController,
+        DeliveriesController,
       ],
       providers: [
         MetricsService,

@@ -4,7 +4,8 @@ import { loadConfigOrExit, withDevelopmentSecrets } from '@zhengming/config';
 
 /**
  * `npm start`: the whole system in one command. Starts the identity-platform simulator (unless
- * OIDC_ISSUER names a real provider) and then the API, both with the same generated development
+ * OIDC_ISSUER names a real provider), the power-supply company's stand-in (unless POWER_GRID_URL names
+ * the real one) and then the API, both with the same generated development
  * secrets, passes their output through, and stops everything when one of them stops or on Ctrl-C.
  */
 const DIST_APPS = join(__dirname, '../..');
@@ -83,7 +84,15 @@ async function main(): Promise<void> {
       })}\n`,
     );
   }
-  start('api', 'api/src/main.js', { OIDC_ISSUER: config.auth.oidc.issuer });
+  if (!env.POWER_GRID_URL) {
+    const port = String(config.powerGrid.simPort);
+    start('power-grid-sim', 'power-grid-sim/src/main.js', {
+      POWER_GRID_SIM_PORT: port,
+      POWER_GRID_HMAC_SECRET: config.powerGrid.hmacSecret,
+    });
+    await waitFor(`http://127.0.0.1:${port}/healthz`, 'power-grid-sim');
+  }
+  start('api', 'api/src/main.js', { OIDC_ISSUER: config.auth.oidc.issuer, POWER_GRID_URL: config.powerGrid.url });
 }
 
 main().catch((error: unknown) => {

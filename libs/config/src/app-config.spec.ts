@@ -10,6 +10,7 @@ const secrets = {
   PII_HASH_KEY: randomBytes(32).toString('base64'),
   OIDC_CLIENT_SECRET: 'a-client-secret-of-some-length',
   KEY_ENCRYPTION_KEYS: `kek1:${randomBytes(32).toString('base64')}`,
+  POWER_GRID_HMAC_SECRET: randomBytes(24).toString('base64url'),
 };
 const loadConfig = (env: Record<string, string | undefined>) => loadWith({ ...secrets, ...env });
 

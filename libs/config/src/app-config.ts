@@ -29,6 +29,7 @@ export type DatabaseConfig =
 export interface RedisConfig {
   url: string | undefined;
   keyPrefix: string;
+  outboxLeaseMs: number;
 }
 
 export interface LogConfig {
@@ -88,6 +89,14 @@ export interface VerificationConfig {
   presentationTtlSeconds: number;
 }
 
+export interface PowerGridConfig {
+  url: string;
+  simPort: number;
+  hmacSecret: string;
+  timeoutMs: number;
+  retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
+}
+
 export interface AppConfig {
   http: HttpConfig;
   database: DatabaseConfig;
@@ -100,6 +109,7 @@ export interface AppConfig {
   sms: SmsConfig;
   signing: SigningConfig;
   verification: VerificationConfig;
+  powerGrid: PowerGridConfig;
 }
 
 /** Raised at boot when the environment is wrong; its message names every offending variable. */
@@ -156,7 +166,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           migrateOnStart: e.DATABASE_MIGRATE_ON_START,
           seedOnStart: e.DATABASE_SEED_ON_START,
         },
-    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
+    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX, outboxLeaseMs: e.OUTBOX_LEASE_SECONDS * 1000 },
     log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY },
     pii: { encryptionKeys, activeKeyId, hashKey: Buffer.from(e.PII_HASH_KEY, 'base64') },
     auth: {
@@ -181,6 +191,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       publicPerMinute: e.VERIFY_PUBLIC_PER_MINUTE,
       pdfMaxBytes: e.VERIFY_PDF_MAX_BYTES,
       presentationTtlSeconds: e.PRESENTATION_TTL_SECONDS,
+    },
+    powerGrid: {
+      url: (e.POWER_GRID_URL ?? `http://127.0.0.1:${e.POWER_GRID_SIM_PORT}`).replace(/\/+$/, ''),
+      simPort: e.POWER_GRID_SIM_PORT,
+      hmacSecret: e.POWER_GRID_HMAC_SECRET,
+      timeoutMs: e.POWER_GRID_TIMEOUT_MS,
+      retry: {
+        maxAttempts: e.POWER_GRID_MAX_ATTEMPTS,
+        baseDelayMs: e.POWER_GRID_RETRY_BASE_MS,
+        maxDelayMs: e.POWER_GRID_RETRY_MAX_MS,
+      },
     },
   };
 }

@@ -13,6 +13,7 @@ export const MATERIALS_CONFIG = Symbol('MATERIALS_CONFIG');
 export const SMS_CONFIG = Symbol('SMS_CONFIG');
 export const SIGNING_CONFIG = Symbol('SIGNING_CONFIG');
 export const VERIFICATION_CONFIG = Symbol('VERIFICATION_CONFIG');
+export const POWER_GRID_CONFIG = Symbol('POWER_GRID_CONFIG');
 
 /** Provides the validated configuration, one injection token per namespace. */
 @Global()
@@ -34,6 +35,7 @@ export class ConfigModule {
         { provide: SMS_CONFIG, useValue: config.sms },
         { provide: SIGNING_CONFIG, useValue: config.signing },
         { provide: VERIFICATION_CONFIG, useValue: config.verification },
+        { provide: POWER_GRID_CONFIG, useValue: config.powerGrid },
       ],
       exports: [
         APP_CONFIG,
@@ -48,6 +50,7 @@ export class ConfigModule {
         SMS_CONFIG,
         SIGNING_CONFIG,
         VERIFICATION_CONFIG,
+        POWER_GRID_CONFIG,
       ],
     };
   }

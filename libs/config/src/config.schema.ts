@@ -45,6 +45,12 @@ export const redisConfigSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1-32 letters, digits, _ or -')
     .default('zm'),
+  /**
+   * How long a claimed outbox job stays with the process that claimed it before another may take it
+   * (a killed worker's jobs, jobs Redis lost). Long enough for the slowest job; topics that call other
+   * systems set their own, shorter lease.
+   */
+  OUTBOX_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(300),
 });
 
 export const logConfigSchema = z.object({
@@ -167,6 +173,28 @@ export const verificationConfigSchema = z.object({
   PRESENTATION_TTL_SECONDS: seconds(30, 1800).default(300),
 });
 
+export const powerGridConfigSchema = z.object({
+  /** The power-supply company's business system; by default the stand-in that `npm start` runs. */
+  POWER_GRID_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Port of that stand-in (`apps/power-grid-sim`); the default POWER_GRID_URL is http://127.0.0.1:<this port>. */
+  POWER_GRID_SIM_PORT: port.default(3002),
+  /** Shared with the company: every delivery carries an HMAC-SHA256 under it. */
+  POWER_GRID_HMAC_SECRET: z.string().min(16),
+  /** How long one delivery waits for the company's answer before it counts as failed and is retried. */
+  POWER_GRID_TIMEOUT_MS: z.coerce.number().int().min(500).max(120_000).default(10_000),
+  /** With the default backoff (capped at 10 min) 30 attempts cover about four hours of the company being away. */
+  POWER_GRID_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(30),
+  /** Exponential backoff with full jitter between attempts: first delay around this… */
+  POWER_GRID_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(5_000),
+  /** …doubling up to this. */
+  POWER_GRID_RETRY_MAX_MS: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(24 * 3_600_000)
+    .default(10 * 60_000),
+});
+
 export const environmentSchema = httpConfigSchema
   .extend(databaseConfigSchema.shape)
   .extend(redisConfigSchema.shape)
@@ -177,6 +205,7 @@ export const environmentSchema = httpConfigSchema
   .extend(materialsConfigSchema.shape)
   .extend(smsConfigSchema.shape)
   .extend(signingConfigSchema.shape)
-  .extend(verificationConfigSchema.shape);
+  .extend(verificationConfigSchema.shape)
+  .extend(powerGridConfigSchema.shape);
 
 export type Environment = z.infer<typeof environmentSchema>;

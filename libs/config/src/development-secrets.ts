@@ -9,6 +9,7 @@ export const DEVELOPMENT_SECRET_VARIABLES = [
   'OIDC_CLIENT_SECRET',
   'IDP_SIM_PASSWORD',
   'KEY_ENCRYPTION_KEYS',
+  'POWER_GRID_HMAC_SECRET',
 ] as const;
 export type DevelopmentSecret = (typeof DEVELOPMENT_SECRET_VARIABLES)[number];
 
@@ -26,6 +27,8 @@ function generate(name: DevelopmentSecret): string {
       return randomBytes(9).toString('base64url');
     case 'KEY_ENCRYPTION_KEYS':
       return `dev1:${randomBytes(32).toString('base64')}`;
+    case 'POWER_GRID_HMAC_SECRET':
+      return randomBytes(32).toString('base64url');
   }
 }
 

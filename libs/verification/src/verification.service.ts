@@ -12,6 +12,7 @@ import {
 import { SECTOR_NAMES, type Principal } from '@zhengming/identity';
 import { preparedQuery } from '@zhengming/database';
 import { PiiCipher } from '@zhengming/pii';
+import { ObjectStorage } from '@zhengming/storage';
 import type { VerificationMethod, VerificationResult, VerifierSectorOrAnonymous } from './verification.entities';
 import { VerificationLog } from './verification-log';
 
@@ -83,6 +84,7 @@ interface CertificateRow {
   revoked_at: Date | null;
   revocation_reason: string | null;
   seal_id: string | null;
+  storage_key: string | null;
   type_code: string;
   type_name: string;
   committee_name: string;
@@ -91,7 +93,7 @@ interface CertificateRow {
 
 const CERTIFICATE_SELECT = `
   SELECT c.id, c.number, c.status, c.issued_at, c.valid_until, c.document_sha256, c.verification_code_enc,
-         c.holder_name_masked, c.holder_id_masked, c.revoked_at, c.revocation_reason, c.seal_id,
+         c.holder_name_masked, c.holder_id_masked, c.revoked_at, c.revocation_reason, c.seal_id, c.storage_key,
          t.code AS type_code, v.name AS type_name, o.name AS committee_name, o.code AS committee_code
     FROM certificates c
     JOIN certificate_type_versions v ON v.id = c.type_version_id
@@ -114,6 +116,7 @@ export class VerificationService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly cipher: PiiCipher,
     private readonly log: VerificationLog,
+    private readonly storage: ObjectStorage,
   ) {}
 
   async verify(
@@ -128,6 +131,16 @@ export class VerificationService {
     const status: VerificationStatus = certificate ? certificateState(toState(row!), checkedAt) : 'unknown';
     this.log.record({ certificateId: certificate?.id ?? null, ...verifier, method, result: status, checkedAt });
     return { status, checkedAt, certificate };
+  }
+
+  /**
+   * The signed PDF, for whoever holds the printed number and code (the link a receiving system such as
+   * the power-supply company downloads it by); null exactly where `verify` would answer unknown.
+   */
+  async document(numberInput: string, codeInput: string): Promise<{ number: string; bytes: Buffer } | null> {
+    const row = await this.findByNumber(numberInput);
+    if (!row?.storage_key || !this.codeMatches(row, codeInput)) return null;
+    return { number: row.number, bytes: await this.storage.get(row.storage_key) };
   }
 
   /** The issued certificate whose signed PDF has this SHA-256, if any (the PDF check's lookup). */

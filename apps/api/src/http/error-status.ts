@@ -6,6 +6,7 @@ import { ApplicationErrorCode, MaterialErrorCode } from '@zhengming/applications
 import { CertificateErrorCode } from '@zhengming/certificates';
 import { SigningErrorCode } from '@zhengming/signing';
 import { VerificationErrorCode } from '@zhengming/verification';
+import { DeliveryErrorCode } from '@zhengming/power-grid';
 import { HttpErrorCode } from './http-error';
 
 export type ErrorCode =
@@ -17,7 +18,8 @@ export type ErrorCode =
   | MaterialErrorCode
   | SigningErrorCode
   | CertificateErrorCode
-  | VerificationErrorCode;
+  | VerificationErrorCode
+  | DeliveryErrorCode;
 
 /**
  * Every error code of every context and the HTTP status it answers with. A code added to a context
@@ -36,6 +38,8 @@ export const STATUS_OF_CODE: Readonly<Record<ErrorCode, HttpStatus>> = {
   [CertificateErrorCode.SerialsExhausted]: HttpStatus.CONFLICT,
   [CertificateErrorCode.AlreadyRevoked]: HttpStatus.CONFLICT,
   [VerificationErrorCode.RateLimited]: HttpStatus.TOO_MANY_REQUESTS,
+  [DeliveryErrorCode.NotFound]: HttpStatus.NOT_FOUND,
+  [DeliveryErrorCode.NotDead]: HttpStatus.CONFLICT,
   [VerificationErrorCode.PdfNotPdf]: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
   [VerificationErrorCode.PdfMalformed]: HttpStatus.BAD_REQUEST,
   [VerificationErrorCode.PdfEncrypted]: HttpStatus.BAD_REQUEST,

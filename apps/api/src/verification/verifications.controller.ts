@@ -78,6 +78,35 @@ export class VerificationsController {
     };
   }
 
+  @Get('verifications/:number/document.pdf')
+  @Access.publicOrVerifier()
+  @ApiOperation({
+    summary: '凭证明编号和校验码下载已签章的证明 PDF（供接收证明的单位下载原件）',
+    description: '编号或校验码不对时 404 CERTIFICATE_NOT_FOUND；匿名调用与核验共用限流。',
+  })
+  @ApiProduces('application/pdf')
+  async document(
+    @Param() params: VerificationParams,
+    @Query() query: VerificationQuery,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Buffer> {
+    const anonymous = principal.kind !== 'institution';
+    if (anonymous) await this.limits.consumeAnonymousCheck(request.ip);
+    const document = await this.verification.document(params.number, query.code ?? '');
+    if (!document) {
+      if (anonymous) await this.limits.chargeMiss(request.ip);
+      throw new CertificateException(CertificateErrorCode.NotFound, {});
+    }
+    void reply
+      .header('content-type', 'application/pdf')
+      .header('content-disposition', `attachment; filename="${document.number}.pdf"`)
+      .header('cache-control', 'private, no-store')
+      .header('x-content-type-options', 'nosniff');
+    return document.bytes;
+  }
+
   @Post('verifications/pdf')
   @HttpCode(200)
   @Access.publicOrVerifier()
