@@ -13,6 +13,7 @@ import { serveWebApp } from './web/web-app';
 import fastifyCookie from '@fastify/cookie';
 import fastifyMultipart from '@fastify/multipart';
 import { MULTIPART_LIMITS } from './applications/material-upload';
+import { mountQueueBoard } from './deliveries/queue-board';
 
 /** Builds the HTTP application: the entry point and the tests boot exactly the same thing. */
 export async function createApiApplication(config: AppConfig): Promise<NestFastifyApplication> {
@@ -33,6 +34,7 @@ export async function createApiApplication(config: AppConfig): Promise<NestFasti
   app.enableShutdownHooks();
   await app.register(fastifyCookie);
   await app.register(fastifyMultipart, { limits: { ...MULTIPART_LIMITS, fileSize: config.materials.maxBytes } });
+  await mountQueueBoard(app, config.redis);
   await serveWebApp(app);
 
   const metrics = app.get(MetricsService);

@@ -10,7 +10,7 @@ import type { FastifyReply } from 'fastify';
 export const WEB_ROOT = join(__dirname, '../../../../web');
 
 /** Paths that never fall back to the web app: a wrong API address must answer with a coded 404. */
-const SERVER_PREFIXES = ['/api/', '/health', '/metrics'];
+const SERVER_PREFIXES = ['/api/', '/health', '/metrics', '/admin/queues'];
 
 /**
  * Serves the built web app at `/`: hashed assets with long caching, and index.html for any other
