@@ -120,6 +120,13 @@ export const router = createRouter({
       meta: { requiresAuth: true },
     },
     {
+      // Like the seals: the API decides who may read the power supply push queue (district admins).
+      path: '/admin/deliveries',
+      name: 'deliveries',
+      component: () => import('./pages/DeliveriesPage.vue'),
+      meta: { requiresAuth: true },
+    },
+    {
       path: '/admin/seals/:id',
       name: 'seal',
       component: () => import('./pages/SealPage.vue'),
