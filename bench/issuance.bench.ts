@@ -25,6 +25,7 @@ import * as fontkit from 'fontkit';
 import { APPROVER_FIELD, fillTemplate, renderDocument, type RenderJob } from '@zhengming/certificates';
 import { ApiClient, preparedDraft } from '../test/support/applications';
 import { ROOT } from '../test/support/test-app';
+import { approvedBacklog } from '../test/support/backlog';
 import { createTestDatabase, TEST_REDIS_URL } from '../test/support/test-database';
 import { TEST_SECRETS } from '../test/support/test-secrets';
 import { startSystem } from '../test/support/test-system';
@@ -262,28 +263,18 @@ async function sustained(): Promise<BenchFigure> {
     const draft = await preparedDraft(resident, 'ev-charger-installation');
     await resident.action(draft.id, 'submit');
     await approver.action(draft.id, 'approve');
-    // Clones of the approved application, each with its own outbox row, as a busy day would leave them.
-    const { rows: columns } = await sql.query<{ column_name: string }>(
-      `SELECT column_name FROM information_schema.columns
-        WHERE table_name = 'applications' AND column_name NOT IN ('id', 'reference_no')`,
-    );
-    const list = columns.map((c) => `"${c.column_name}"`).join(', ');
-    await sql.query(
-      `INSERT INTO applications (reference_no, ${list})
-       SELECT 'BI' || lpad(g::text, 12, '0'), ${list} FROM applications a, generate_series(2, $1) g WHERE a.id = $2`,
-      [SUSTAINED, draft.id],
-    );
-    await sql.query(
-      `INSERT INTO outbox (topic, aggregate_id, payload, dedupe_key)
-       SELECT 'certificate.issue', id, jsonb_build_object('applicationId', id, 'approvedBy', approved_by),
-              'certificate.issue:' || id
-         FROM applications WHERE status = 'approved'
-       ON CONFLICT (dedupe_key) DO NOTHING`,
-    );
+    await approvedBacklog(sql, draft.id, SUSTAINED);
     let output = '';
     const worker = spawn(process.execPath, [join(ROOT, 'dist/apps/worker/src/main.js')], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', ...TEST_SECRETS, ...shared, REDIS_KEY_PREFIX: `bench-${db.name}` },
+      env: {
+        PATH: process.env.PATH ?? '',
+        ...TEST_SECRETS,
+        ...shared,
+        REDIS_KEY_PREFIX: `bench-${db.name}`,
+        // Each EV-charger certificate is also pushed to the company's stand-in, as in production.
+        POWER_GRID_URL: system.powerGrid!.url,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     worker.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));

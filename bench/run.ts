@@ -5,9 +5,17 @@ import { identityBench } from './identity.bench';
 import { workflowBench } from './workflow.bench';
 import { issuanceBench } from './issuance.bench';
 import { verificationBench } from './verification.bench';
+import { deliveriesBench } from './deliveries.bench';
 
 /** `npm run bench [-- name ...]`: runs the benchmarks (all, or those named), prints a table, writes JSON. */
-const BENCHES: Bench[] = [httpApiBench, identityBench, workflowBench, issuanceBench, verificationBench];
+const BENCHES: Bench[] = [
+  httpApiBench,
+  identityBench,
+  workflowBench,
+  issuanceBench,
+  verificationBench,
+  deliveriesBench,
+];
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
