@@ -6,7 +6,7 @@ import { Provider, type JWK } from 'oidc-provider';
 import { indexPage, messagePage, MESSAGES } from './html-pages';
 import type { IdpSimConfig } from './idp-sim.config';
 import { sendHtml, showInteraction, submitLogin, type InteractionContext } from './interactions';
-import { writeJsonLine, type Log } from './json-log';
+import { writeJsonLine, type Log } from '@zhengming/sim-kit';
 import { LoginThrottle } from './login-throttle';
 import { PeopleDirectory } from './people-directory';
 import { providerConfiguration } from './provider-configuration';

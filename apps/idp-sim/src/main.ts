@@ -1,6 +1,6 @@
 import { loadIdpSimConfigOrExit } from './idp-sim.config';
 import { startIdpSim } from './idp-sim';
-import { writeJsonLine } from './json-log';
+import { writeJsonLine } from '@zhengming/sim-kit';
 import { PeopleFileError } from './people-directory';
 
 async function main(): Promise<void> {

@@ -1,4 +1,4 @@
-import { writeJsonLine } from './json-log';
+import { writeJsonLine } from '@zhengming/sim-kit';
 import { startPowerGridSim } from './power-grid-sim';
 import { loadPowerGridSimConfigOrExit } from './power-grid-sim.config';
 import { RecordFileError } from './record-store';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LogEntry } from './json-log';
+import type { LogEntry } from '@zhengming/sim-kit';
 import { startPowerGridSim, type PowerGridSimStats, type RunningPowerGridSim } from './power-grid-sim';
 import type { PowerGridSimConfig } from './power-grid-sim.config';
 import { shanghaiDate } from './record-store';

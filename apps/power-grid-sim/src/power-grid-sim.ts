@@ -52,10 +52,10 @@
  * in the store, those loaded from the file included (loaded); failed = injected 503s; refused = connections
  * reset by an outage.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
+import { readBody, sendJson, serveJson, TOO_LARGE, writeJsonLine, type Log } from '@zhengming/sim-kit';
 import { faultsPatchSchema, type Faults } from './faults';
 import {
   detailsOf,
@@ -64,7 +64,6 @@ import {
   type InstallationRecord,
   type ValidationDetail,
 } from './installation-record';
-import { writeJsonLine, type Log } from './json-log';
 import type { PowerGridSimConfig } from './power-grid-sim.config';
 import { RecordStore, type StoredRecord } from './record-store';
 import { verifyDelivery } from './signature';
@@ -110,7 +109,6 @@ interface Answer {
 
 const outageSchema = z.strictObject({ seconds: z.number().min(0).max(MAX_OUTAGE_SECONDS) });
 const idempotencyKeySchema = z.uuid();
-const TOO_LARGE = Symbol('too large');
 
 /** Starts the simulator; with port 0 it listens on a free port, given back in `port` and `url`. */
 export async function startPowerGridSim(
@@ -210,10 +208,10 @@ export async function startPowerGridSim(
       counters.failed += 1;
       note.outcome = 'failed';
       req.resume();
-      return send(res, 503, { error: 'unavailable' });
+      return sendJson(res, 503, { error: 'unavailable' });
     }
-    if (path !== CERTIFICATES_PATH) return send(res, 404, { error: 'not_found' });
-    if (req.method !== 'POST') return send(res, 405, { error: 'method_not_allowed' }, { allow: 'POST' });
+    if (path !== CERTIFICATES_PATH) return sendJson(res, 404, { error: 'not_found' });
+    if (req.method !== 'POST') return sendJson(res, 405, { error: 'method_not_allowed' }, { allow: 'POST' });
 
     counters.received += 1;
     const answer = await receive(req);
@@ -225,7 +223,7 @@ export async function startPowerGridSim(
       note.slow = true;
       await sleep(faults.slowMs, undefined, { signal: closing.signal });
     }
-    send(res, answer.status, answer.body, answer.headers);
+    sendJson(res, answer.status, answer.body, answer.headers);
   };
 
   /** The simulator's own endpoints, never faulty; undefined when the path is not one of them. */
@@ -234,36 +232,36 @@ export async function startPowerGridSim(
   ): Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>> | undefined => {
     switch (path) {
       case '/healthz':
-        return { GET: async (_req, res) => send(res, 200, { status: 'ok' }) };
+        return { GET: async (_req, res) => sendJson(res, 200, { status: 'ok' }) };
       case '/stats':
-        return { GET: async (_req, res) => send(res, 200, stats()) };
+        return { GET: async (_req, res) => sendJson(res, 200, stats()) };
       case '/records':
         return {
           GET: async (req, res) => {
             const certificateNo = new URL(req.url ?? '/', 'http://localhost').searchParams.get('certificateNo');
             const items = store.list(certificateNo === null ? {} : { certificateNo }).map(present);
-            send(res, 200, { items });
+            sendJson(res, 200, { items });
           },
         };
       case '/control':
         return {
-          GET: async (_req, res) => send(res, 200, control()),
+          GET: async (_req, res) => sendJson(res, 200, control()),
           PUT: async (req, res) => {
             const patch = await controlBody(req, faultsPatchSchema);
-            if (!patch.ok) return send(res, 400, { error: 'invalid_control', details: patch.details });
+            if (!patch.ok) return sendJson(res, 400, { error: 'invalid_control', details: patch.details });
             faults = { ...faults, ...stripUndefined(patch.value) };
             log({ level: 'info', msg: 'faults changed', faults });
-            send(res, 200, control());
+            sendJson(res, 200, control());
           },
         };
       case '/control/outage':
         return {
           POST: async (req, res) => {
             const outage = await controlBody(req, outageSchema);
-            if (!outage.ok) return send(res, 400, { error: 'invalid_control', details: outage.details });
+            if (!outage.ok) return sendJson(res, 400, { error: 'invalid_control', details: outage.details });
             outageUntil = outage.value.seconds === 0 ? 0 : Date.now() + outage.value.seconds * 1000;
             log({ level: 'info', msg: 'outage', seconds: outage.value.seconds });
-            send(res, 200, control());
+            sendJson(res, 200, control());
           },
         };
       case '/control/reset':
@@ -273,7 +271,7 @@ export async function startPowerGridSim(
             faults = { ...config.faults };
             outageUntil = 0;
             log({ level: 'info', msg: 'faults reset', faults });
-            send(res, 200, control());
+            sendJson(res, 200, control());
           },
         };
       default:
@@ -287,53 +285,12 @@ export async function startPowerGridSim(
     if (!endpoint) return business(req, res, path, note);
     const method = req.method ?? 'GET';
     const serve = Object.hasOwn(endpoint, method) ? endpoint[method] : undefined;
-    if (!serve) return send(res, 405, { error: 'method_not_allowed' }, { allow: Object.keys(endpoint).join(', ') });
+    if (!serve) return sendJson(res, 405, { error: 'method_not_allowed' }, { allow: Object.keys(endpoint).join(', ') });
     return serve(req, res);
   };
 
-  const server = createServer((req, res) => {
-    const started = performance.now();
-    const note: Note = {};
-    res.once('close', () =>
-      log({
-        level: 'info',
-        msg: 'request',
-        method: req.method,
-        // Never the query string.
-        path: (req.url ?? '').split('?')[0],
-        status: res.headersSent ? res.statusCode : null,
-        ms: Math.round(performance.now() - started),
-        ...note,
-      }),
-    );
-    handle(req, res, note).catch((error: unknown) => {
-      if (closing.signal.aborted) {
-        res.destroy();
-        return;
-      }
-      log({ level: 'error', msg: 'request failed', error: error instanceof Error ? error.message : String(error) });
-      if (!res.headersSent) send(res, 500, { error: 'internal_error' }, { connection: 'close' });
-      else res.destroy();
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.http.port, config.http.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-
-  let closed: Promise<void> | undefined;
-  const close = () =>
-    (closed ??= new Promise<void>((resolve, reject) => {
-      closing.abort();
-      server.close((error) => (error ? reject(error) : resolve()));
-      server.closeAllConnections();
-    }));
-
-  const port = (server.address() as AddressInfo).port;
-  return { url: `http://${urlHost(config.http.host)}:${port}`, port, store, close };
+  const { url, port, close } = await serveJson<Note>({ http: config.http, log, closing, handle });
+  return { url, port, store, close };
 }
 
 /** What the request log line adds about the business outcome. */
@@ -357,17 +314,6 @@ function present(stored: StoredRecord) {
     // Only deliveries whose signature checked out are ever stored.
     signatureValid: true as const,
   };
-}
-
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    ...headers,
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': String(Buffer.byteLength(text)),
-    'cache-control': 'no-store',
-  });
-  res.end(text);
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
@@ -407,43 +353,6 @@ async function controlBody<T>(
   return parsed.success ? { ok: true, value: parsed.data } : { ok: false, details: detailsOf(parsed.error) };
 }
 
-/**
- * The body as sent, byte for byte, or TOO_LARGE past the limit — then the rest is read and dropped, so that
- * the client gets to read the answer.
- */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | typeof TOO_LARGE> {
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    const settle = (result: Buffer | typeof TOO_LARGE | Error) => {
-      if (settled) return;
-      settled = true;
-      if (result instanceof Error) reject(result);
-      else resolve(result);
-    };
-    if (Number(req.headers['content-length']) > limit) {
-      req.resume();
-      settle(TOO_LARGE);
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) settle(TOO_LARGE);
-      else chunks.push(chunk);
-    });
-    req.once('end', () => settle(Buffer.concat(chunks)));
-    req.once('error', (error) => settle(error));
-    req.once('close', () => settle(new Error('the client closed the request before its end')));
-  });
-}
-
 function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-function urlHost(host: string): string {
-  if (host === '0.0.0.0') return '127.0.0.1';
-  if (host === '::') return '[::1]';
-  return host.includes(':') ? `[${host}]` : host;
 }

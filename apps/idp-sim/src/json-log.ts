@@ -1,7 +1,0 @@
-export type LogEntry = { level: 'info' | 'warn' | 'error'; msg: string } & Record<string, unknown>;
-export type Log = (entry: LogEntry) => void;
-
-/** One JSON object per line on stdout. Callers never pass passwords, identity numbers or phones. */
-export const writeJsonLine: Log = (entry) => {
-  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
-};

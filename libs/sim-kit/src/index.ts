@@ -1,0 +1,2 @@
+export * from './json-http';
+export * from './json-log';
