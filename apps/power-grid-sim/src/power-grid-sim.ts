@@ -55,7 +55,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { readBody, sendJson, serveJson, TOO_LARGE, writeJsonLine, type Log } from '@zhengming/sim-kit';
+import {
+  controlEndpoints,
+  Outage,
+  readBody,
+  sendJson,
+  serveEndpoint,
+  serveJson,
+  TOO_LARGE,
+  writeJsonLine,
+  type Endpoint,
+  type Log,
+} from '@zhengming/sim-kit';
 import { faultsPatchSchema, type Faults } from './faults';
 import {
   detailsOf,
@@ -70,7 +81,6 @@ import { verifyDelivery } from './signature';
 
 export const CERTIFICATES_PATH = '/api/v1/installation-certificates';
 export const MAX_BODY_BYTES = 64 * 1024;
-const MAX_OUTAGE_SECONDS = 24 * 60 * 60;
 
 export interface RunningPowerGridSim {
   /** Base URL, e.g. http://127.0.0.1:3002. */
@@ -107,7 +117,6 @@ interface Answer {
   receiptNo?: string;
 }
 
-const outageSchema = z.strictObject({ seconds: z.number().min(0).max(MAX_OUTAGE_SECONDS) });
 const idempotencyKeySchema = z.uuid();
 
 /** Starts the simulator; with port 0 it listens on a free port, given back in `port` and `url`. */
@@ -121,8 +130,7 @@ export async function startPowerGridSim(
   const store = RecordStore.open(config.dataFile);
   const closing = new AbortController();
   let faults: Faults = { ...config.faults };
-  /** Wall-clock milliseconds; 0 when there is no outage. */
-  let outageUntil = 0;
+  const outage = new Outage();
   const counters = { received: 0, duplicates: 0, rejected: 0, failed: 0, refused: 0 };
 
   const stats = (): PowerGridSimStats => ({
@@ -133,10 +141,6 @@ export async function startPowerGridSim(
     failed: counters.failed,
     refused: counters.refused,
     loaded: store.loaded,
-  });
-  const control = () => ({
-    ...faults,
-    outageUntil: outageUntil > Date.now() ? new Date(outageUntil).toISOString() : null,
   });
 
   /** The company system proper: everything after the faults. */
@@ -197,10 +201,9 @@ export async function startPowerGridSim(
   };
 
   const business = async (req: IncomingMessage, res: ServerResponse, path: string, note: Note): Promise<void> => {
-    if (Date.now() < outageUntil) {
+    if (outage.refuse(req)) {
       counters.refused += 1;
       note.outcome = 'refused';
-      req.socket.resetAndDestroy();
       return;
     }
     if (faults.latencyMs > 0) await sleep(faults.latencyMs, undefined, { signal: closing.signal });
@@ -226,67 +229,30 @@ export async function startPowerGridSim(
     sendJson(res, answer.status, answer.body, answer.headers);
   };
 
-  /** The simulator's own endpoints, never faulty; undefined when the path is not one of them. */
-  const own = (
-    path: string,
-  ): Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>> | undefined => {
-    switch (path) {
-      case '/healthz':
-        return { GET: async (_req, res) => sendJson(res, 200, { status: 'ok' }) };
-      case '/stats':
-        return { GET: async (_req, res) => sendJson(res, 200, stats()) };
-      case '/records':
-        return {
-          GET: async (req, res) => {
-            const certificateNo = new URL(req.url ?? '/', 'http://localhost').searchParams.get('certificateNo');
-            const items = store.list(certificateNo === null ? {} : { certificateNo }).map(present);
-            sendJson(res, 200, { items });
-          },
-        };
-      case '/control':
-        return {
-          GET: async (_req, res) => sendJson(res, 200, control()),
-          PUT: async (req, res) => {
-            const patch = await controlBody(req, faultsPatchSchema);
-            if (!patch.ok) return sendJson(res, 400, { error: 'invalid_control', details: patch.details });
-            faults = { ...faults, ...stripUndefined(patch.value) };
-            log({ level: 'info', msg: 'faults changed', faults });
-            sendJson(res, 200, control());
-          },
-        };
-      case '/control/outage':
-        return {
-          POST: async (req, res) => {
-            const outage = await controlBody(req, outageSchema);
-            if (!outage.ok) return sendJson(res, 400, { error: 'invalid_control', details: outage.details });
-            outageUntil = outage.value.seconds === 0 ? 0 : Date.now() + outage.value.seconds * 1000;
-            log({ level: 'info', msg: 'outage', seconds: outage.value.seconds });
-            sendJson(res, 200, control());
-          },
-        };
-      case '/control/reset':
-        return {
-          POST: async (req, res) => {
-            await readBody(req, MAX_BODY_BYTES);
-            faults = { ...config.faults };
-            outageUntil = 0;
-            log({ level: 'info', msg: 'faults reset', faults });
-            sendJson(res, 200, control());
-          },
-        };
-      default:
-        return undefined;
-    }
+  /** The simulator's own endpoints, never faulty. */
+  const endpoints: Record<string, Endpoint> = {
+    '/healthz': { GET: async (_req, res) => sendJson(res, 200, { status: 'ok' }) },
+    '/stats': { GET: async (_req, res) => sendJson(res, 200, stats()) },
+    '/records': {
+      GET: async (req, res) => {
+        const certificateNo = new URL(req.url ?? '/', 'http://localhost').searchParams.get('certificateNo');
+        const items = store.list(certificateNo === null ? {} : { certificateNo }).map(present);
+        sendJson(res, 200, { items });
+      },
+    },
+    ...controlEndpoints({
+      outage,
+      log,
+      limit: MAX_BODY_BYTES,
+      faults: () => faults,
+      patch: { schema: faultsPatchSchema, apply: (patch) => (faults = { ...faults, ...stripUndefined(patch) }) },
+      reset: () => (faults = { ...config.faults }),
+    }),
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse, note: Note): Promise<void> => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    const endpoint = own(path);
-    if (!endpoint) return business(req, res, path, note);
-    const method = req.method ?? 'GET';
-    const serve = Object.hasOwn(endpoint, method) ? endpoint[method] : undefined;
-    if (!serve) return sendJson(res, 405, { error: 'method_not_allowed' }, { allow: Object.keys(endpoint).join(', ') });
-    return serve(req, res);
+    if (!(await serveEndpoint(endpoints, path, req, res))) await business(req, res, path, note);
   };
 
   const { url, port, close } = await serveJson<Note>({ http: config.http, log, closing, handle });
@@ -339,18 +305,6 @@ function parseJson(raw: Buffer): { ok: true; value: unknown } | { ok: false; mes
   } catch {
     return { ok: false, message: 'is not JSON' };
   }
-}
-
-async function controlBody<T>(
-  req: IncomingMessage,
-  schema: z.ZodType<T>,
-): Promise<{ ok: true; value: T } | { ok: false; details: ValidationDetail[] }> {
-  const raw = await readBody(req, MAX_BODY_BYTES);
-  if (raw === TOO_LARGE) return { ok: false, details: [{ path: '(body)', message: 'is too large' }] };
-  const json = parseJson(raw.length === 0 ? Buffer.from('{}') : raw);
-  if (!json.ok) return { ok: false, details: [{ path: '(body)', message: json.message }] };
-  const parsed = schema.safeParse(json.value);
-  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, details: detailsOf(parsed.error) };
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

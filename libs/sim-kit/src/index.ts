@@ -1,2 +1,3 @@
 export * from './json-http';
 export * from './json-log';
+export * from './control-plane';
