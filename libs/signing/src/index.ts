@@ -13,3 +13,4 @@ export * from './seals.service';
 export * from './personal-certificates.service';
 export * from './signing.module';
 export * from './pdf-check';
+export * from './timestamp';

@@ -37,9 +37,11 @@ export interface CmsSignerInput {
 }
 
 /** What SignerInfo and ESSCertIDv2 take from the signer certificate. */
-interface SignerIdentity {
+/** The parts of a certificate a SignerInfo and an ESSCertIDv2 name it by. */
+export interface SignerIdentity {
   issuer: Asn1;
   serialNumber: Asn1;
+  subject: Asn1;
 }
 
 /**
@@ -116,15 +118,16 @@ function encodeContentInfo(
   return encodeDer(sequence([oid(OID.signedData), contextTag(0, [signedData])]));
 }
 
-function signerIdentity(certificateDer: Buffer): SignerIdentity {
+export function signerIdentity(certificateDer: Buffer): SignerIdentity {
   // Certificate ::= SEQUENCE { tbsCertificate, ... }; TBSCertificate starts with an optional
-  // [0] version, then serialNumber, signature, issuer.
+  // [0] version, then serialNumber, signature, issuer, validity, subject.
   const tbs = children(children(parseDer(certificateDer))[0]);
   const start = isContextTag(tbs[0], 0) ? 1 : 0;
-  return { serialNumber: tbs[start], issuer: tbs[start + 2] };
+  return { serialNumber: tbs[start], issuer: tbs[start + 2], subject: tbs[start + 4] };
 }
 
-function attribute(type: string, value: Asn1): Asn1 {
+/** Attribute ::= SEQUENCE { attrType OID, attrValues SET OF value }, with one value. */
+export function attribute(type: string, value: Asn1): Asn1 {
   return sequence([oid(type), set([value])]);
 }
 
@@ -132,7 +135,7 @@ function attribute(type: string, value: Asn1): Asn1 {
  * SigningCertificateV2 ::= SEQUENCE { certs SEQUENCE OF ESSCertIDv2 } (RFC 5035). hashAlgorithm is
  * omitted because SHA-256 is its DEFAULT and DER forbids encoding a default value.
  */
-function signingCertificateV2(certificateDer: Buffer, identity: SignerIdentity): Asn1 {
+export function signingCertificateV2(certificateDer: Buffer, identity: SignerIdentity): Asn1 {
   const certHash = createHash('sha256').update(certificateDer).digest();
   // IssuerSerial ::= SEQUENCE { issuer GeneralNames, serialNumber }; directoryName is [4], EXPLICIT
   // because Name is a CHOICE.
@@ -141,12 +144,12 @@ function signingCertificateV2(certificateDer: Buffer, identity: SignerIdentity):
 }
 
 /** RFC 5754 §2: SHA-2 AlgorithmIdentifiers carry no parameters. */
-function digestAlgorithm(): Asn1 {
+export function digestAlgorithm(): Asn1 {
   return sequence([oid(OID.sha256)]);
 }
 
 /** RFC 5754 §3.3: ECDSA with no parameters; RFC 3370 §3.2: rsaEncryption with NULL parameters. */
-function signatureAlgorithm(algorithm: KeyAlgorithm): Asn1 {
+export function signatureAlgorithm(algorithm: KeyAlgorithm): Asn1 {
   switch (algorithm) {
     case 'ec-p256':
       return sequence([oid(OID.ecdsaWithSha256)]);
