@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { issueCertificate, type DistinguishedName, type KeyUsage } from './pki/x509';
+import { issueCertificate, type DistinguishedName, type ExtendedKeyUsage, type KeyUsage } from './pki/x509';
 import { CertificateAuthorityEntity, SigningKeyEntity } from './signing.entities';
 import { SigningErrorCode, SigningException } from './signing.exception';
 import { SigningKeysService } from './signing-keys.service';
@@ -135,14 +135,37 @@ export class PkiService {
     return row;
   }
 
+  /**
+   * A certificate for a time-stamping unit's key (RFC 3161 §2.3: extendedKeyUsage timeStamping only,
+   * critical), so that its tokens chain to the district root. The TSA keeps its own key; we certify its
+   * public key, as for any key we do not hold.
+   */
+  async certifyTimestampingUnit(subjectPublicKeySpki: Buffer, name: string, years = 5): Promise<IssuedEndEntity> {
+    const { issuing } = await this.chain();
+    const issuingKey = await this.dataSource.manager.findOneByOrFail(SigningKeyEntity, { id: issuing.keyId });
+    return this.issue(
+      { ...DISTRICT, CN: name },
+      { publicKeySpki: subjectPublicKeySpki },
+      {
+        issuer: ISSUING_NAME,
+        issuerKey: issuingKey,
+        years,
+        keyUsage: ['digitalSignature', 'nonRepudiation'],
+        extendedKeyUsage: ['timeStamping'],
+        issuerId: issuing.id,
+      },
+    );
+  }
+
   private async issue(
     subject: DistinguishedName,
-    key: SigningKeyEntity,
+    key: Pick<SigningKeyEntity, 'publicKeySpki'>,
     options: {
       issuer: DistinguishedName;
       issuerKey: SigningKeyEntity;
       years: number;
       keyUsage: KeyUsage[];
+      extendedKeyUsage?: ExtendedKeyUsage[];
       ca?: { pathLength: number };
       now?: number;
       issuerId?: string;
@@ -161,6 +184,7 @@ export class PkiService {
         notAfter,
         ca: options.ca,
         keyUsage: options.keyUsage,
+        extendedKeyUsage: options.extendedKeyUsage,
       },
       this.keys.signer(options.issuerKey),
     );

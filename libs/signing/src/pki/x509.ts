@@ -47,7 +47,15 @@ const OID = {
   keyUsage: '2.5.29.15',
   subjectKeyIdentifier: '2.5.29.14',
   authorityKeyIdentifier: '2.5.29.35',
+  extendedKeyUsage: '2.5.29.37',
 } as const;
+
+/** RFC 5280 §4.2.1.12 key purposes. */
+export const EXTENDED_KEY_USAGE = {
+  /** RFC 3161 §2.3: a TSA's certificate has exactly this purpose, critical. */
+  timeStamping: '1.3.6.1.5.5.7.3.8',
+} as const;
+export type ExtendedKeyUsage = keyof typeof EXTENDED_KEY_USAGE;
 
 /** RFC 5280 §4.2.1.3 bit positions. */
 export const KEY_USAGE = {
@@ -69,6 +77,8 @@ export interface CertificateRequest {
   notAfter: Date;
   ca?: { pathLength?: number };
   keyUsage: KeyUsage[];
+  /** Written critical: the certificate may serve these purposes only. */
+  extendedKeyUsage?: ExtendedKeyUsage[];
   serialNumber?: Buffer;
 }
 
@@ -99,6 +109,15 @@ export async function issueCertificate(
       sequence([
         extension(OID.basicConstraints, true, basicConstraints(request.ca)),
         extension(OID.keyUsage, true, keyUsage(request.keyUsage)),
+        ...(request.extendedKeyUsage?.length
+          ? [
+              extension(
+                OID.extendedKeyUsage,
+                true,
+                sequence(request.extendedKeyUsage.map((purpose) => oid(EXTENDED_KEY_USAGE[purpose]))),
+              ),
+            ]
+          : []),
         extension(OID.subjectKeyIdentifier, false, octetString(keyIdentifier(request.subjectPublicKeySpki))),
         extension(
           OID.authorityKeyIdentifier,
