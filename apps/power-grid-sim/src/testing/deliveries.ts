@@ -1,17 +1,20 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import type { InstallationRecord } from '../installation-record';
 
-/** A record as the worker would send it; personal data masked. */
+/**
+ * A record in the shape the API's worker sends (libs/power-grid, `PowerGridRecord`): an EV-charger
+ * installation certificate, the applicant's name and phone masked, the download link by number and code.
+ */
 export const VALID_RECORD: InstallationRecord = {
-  certificateNo: '440118001001-DZ-2026-000123-K',
+  certificateNo: '440118001001-EV-2026-000123-K7',
   type: 'ev-charger-installation',
-  typeName: '新能源汽车充电桩安装证明',
-  issuedAt: '2026-11-26T10:00:00+08:00',
-  installationAddress: '广州市增城区荔城街道某某小区 3 栋地下车库 B2-118 车位',
+  typeName: '居民充电桩报装证明',
+  issuedAt: '2026-11-26T02:00:00.000Z',
+  installationAddress: '广州市增城区永宁街道凤凰城凤馨苑地下停车场 B2-118 车位',
   applicantName: '张*明',
   applicantPhone: '138****5678',
   documentSha256: 'a'.repeat(64),
-  documentUrl: 'https://zm.example.test/api/v1/certificates/abc/document.pdf',
+  documentUrl: 'https://zm.example.test/api/verifications/440118001001EV2026000123K7/document.pdf?code=7KQ2M9XD',
 };
 
 export interface Delivery {
