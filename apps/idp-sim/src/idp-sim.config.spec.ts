@@ -1,4 +1,5 @@
-import { BUNDLED_PEOPLE_FILE, IdpSimConfigError, loadIdpSimConfig } from './idp-sim.config';
+import { BUNDLED_PEOPLE_FILE, loadIdpSimConfig } from './idp-sim.config';
+import { SimConfigError } from '@zhengming/sim-kit';
 
 const required = {
   IDP_SIM_CLIENT_SECRET: 'a-client-secret-of-32-characters',
@@ -6,11 +7,11 @@ const required = {
   IDP_SIM_PASSWORD: 'test-password',
 };
 
-function problemsOf(env: Record<string, string | undefined>): IdpSimConfigError {
+function problemsOf(env: Record<string, string | undefined>): SimConfigError {
   try {
     loadIdpSimConfig(env);
   } catch (error) {
-    if (error instanceof IdpSimConfigError) return error;
+    if (error instanceof SimConfigError) return error;
     throw error;
   }
   throw new Error('expected the configuration to be refused');

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
+import { configOrExit, parseSimEnvironment } from '@zhengming/sim-kit';
 
 /**
  * Configuration of the identity platform simulator. It is an app of its own, not part of the API, so it
@@ -68,31 +69,9 @@ export const idpSimEnvironmentSchema = z.object({
   IDP_SIM_PEOPLE_FILE: z.string().min(1).optional(),
 });
 
-/** Raised when the environment is wrong; its message names every offending variable. */
-export class IdpSimConfigError extends Error {
-  constructor(readonly problems: { variable: string; message: string }[]) {
-    super(
-      'Invalid idp-sim configuration (配置错误):\n' + problems.map((p) => `  - ${p.variable}: ${p.message}`).join('\n'),
-    );
-    this.name = 'IdpSimConfigError';
-  }
-}
-
 /** Pure: reads only the record it is given. Empty variables count as unset. */
 export function loadIdpSimConfig(env: Record<string, string | undefined>): IdpSimConfig {
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
-  const parsed = idpSimEnvironmentSchema.safeParse(present);
-  if (!parsed.success) {
-    throw new IdpSimConfigError(
-      parsed.error.issues.map((issue) => {
-        const variable = String(issue.path[0] ?? '(environment)');
-        const received = present[variable];
-        const shown = received === undefined || SECRET_VARIABLES.has(variable) ? '' : ` (got "${received}")`;
-        return { variable, message: `${issue.message}${shown}` };
-      }),
-    );
-  }
-  const e = parsed.data;
+  const e = parseSimEnvironment('idp-sim', idpSimEnvironmentSchema, env, SECRET_VARIABLES);
   return {
     http: { port: e.IDP_SIM_PORT, host: e.IDP_SIM_HOST },
     issuer: e.IDP_SIM_ISSUER ?? (e.IDP_SIM_PORT === 0 ? undefined : `http://localhost:${e.IDP_SIM_PORT}`),
@@ -111,13 +90,5 @@ export function loadIdpSimConfigOrExit(
   // eslint-disable-next-line no-restricted-properties -- the simulator is its own app; this is its one config reader
   env: Record<string, string | undefined> = process.env,
 ): IdpSimConfig {
-  try {
-    return loadIdpSimConfig(env);
-  } catch (error) {
-    if (error instanceof IdpSimConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(78);
-    }
-    throw error;
-  }
+  return configOrExit(() => loadIdpSimConfig(env));
 }

@@ -1,13 +1,14 @@
 import { resolve } from 'node:path';
-import { loadPowerGridSimConfig, PowerGridSimConfigError } from './power-grid-sim.config';
+import { loadPowerGridSimConfig } from './power-grid-sim.config';
+import { SimConfigError } from '@zhengming/sim-kit';
 
 const SECRET = 'a-hmac-secret-of-32-characters!!';
 
-function problemsOf(env: Record<string, string | undefined>): PowerGridSimConfigError {
+function problemsOf(env: Record<string, string | undefined>): SimConfigError {
   try {
     loadPowerGridSimConfig(env);
   } catch (error) {
-    if (error instanceof PowerGridSimConfigError) return error;
+    if (error instanceof SimConfigError) return error;
     throw error;
   }
   throw new Error('expected the configuration to be refused');

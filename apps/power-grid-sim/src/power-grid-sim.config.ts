@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { configOrExit, parseSimEnvironment } from '@zhengming/sim-kit';
 import { delayMs, NO_FAULTS, rate, type Faults } from './faults';
 
 /**
@@ -38,32 +39,9 @@ export const powerGridSimEnvironmentSchema = z.object({
   POWER_GRID_SIM_SLOW_MS: z.coerce.number().pipe(delayMs).default(NO_FAULTS.slowMs),
 });
 
-/** Raised when the environment is wrong; its message names every offending variable. */
-export class PowerGridSimConfigError extends Error {
-  constructor(readonly problems: { variable: string; message: string }[]) {
-    super(
-      'Invalid power-grid-sim configuration (配置错误):\n' +
-        problems.map((p) => `  - ${p.variable}: ${p.message}`).join('\n'),
-    );
-    this.name = 'PowerGridSimConfigError';
-  }
-}
-
 /** Pure but for resolving a relative data path against the working directory. Empty variables count as unset. */
 export function loadPowerGridSimConfig(env: Record<string, string | undefined>): PowerGridSimConfig {
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
-  const parsed = powerGridSimEnvironmentSchema.safeParse(present);
-  if (!parsed.success) {
-    throw new PowerGridSimConfigError(
-      parsed.error.issues.map((issue) => {
-        const variable = String(issue.path[0] ?? '(environment)');
-        const received = present[variable];
-        const shown = received === undefined || SECRET_VARIABLES.has(variable) ? '' : ` (got "${received}")`;
-        return { variable, message: `${issue.message}${shown}` };
-      }),
-    );
-  }
-  const e = parsed.data;
+  const e = parseSimEnvironment('power-grid-sim', powerGridSimEnvironmentSchema, env, SECRET_VARIABLES);
   return {
     http: { port: e.POWER_GRID_SIM_PORT, host: e.POWER_GRID_SIM_HOST },
     hmacSecret: e.POWER_GRID_HMAC_SECRET,
@@ -82,13 +60,5 @@ export function loadPowerGridSimConfigOrExit(
   // eslint-disable-next-line no-restricted-properties -- the simulator is its own app; this is its one config reader
   env: Record<string, string | undefined> = process.env,
 ): PowerGridSimConfig {
-  try {
-    return loadPowerGridSimConfig(env);
-  } catch (error) {
-    if (error instanceof PowerGridSimConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(78);
-    }
-    throw error;
-  }
+  return configOrExit(() => loadPowerGridSimConfig(env));
 }

@@ -1,13 +1,14 @@
 import { resolve } from 'node:path';
-import { DEFAULT_POLICY, loadTsaSimConfig, TsaSimConfigError } from './tsa-sim.config';
+import { DEFAULT_POLICY, loadTsaSimConfig } from './tsa-sim.config';
+import { SimConfigError } from '@zhengming/sim-kit';
 
 const FILES = { TSA_SIM_KEY_FILE: 'pki/tsa.key', TSA_SIM_CERT_FILE: 'pki/tsa.pem' };
 
-function problemsOf(env: Record<string, string | undefined>): TsaSimConfigError {
+function problemsOf(env: Record<string, string | undefined>): SimConfigError {
   try {
     loadTsaSimConfig(env);
   } catch (error) {
-    if (error instanceof TsaSimConfigError) return error;
+    if (error instanceof SimConfigError) return error;
     throw error;
   }
   throw new Error('expected the configuration to be refused');

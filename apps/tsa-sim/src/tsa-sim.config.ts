@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { configOrExit, parseSimEnvironment } from '@zhengming/sim-kit';
 
 /**
  * Configuration of the time-stamping authority simulator. It is an app of its own, not part of the API,
@@ -46,33 +47,12 @@ export const tsaSimEnvironmentSchema = z.object({
   TSA_SIM_POLICY: dottedOid.default(DEFAULT_POLICY),
 });
 
-/** Raised when the environment is wrong; its message names every offending variable. */
-export class TsaSimConfigError extends Error {
-  constructor(readonly problems: { variable: string; message: string }[]) {
-    super(
-      'Invalid tsa-sim configuration (配置错误):\n' + problems.map((p) => `  - ${p.variable}: ${p.message}`).join('\n'),
-    );
-    this.name = 'TsaSimConfigError';
-  }
-}
-
 /**
  * Pure but for resolving relative paths against the working directory. Empty variables count as unset.
  * The files are read (and checked) when the simulator starts.
  */
 export function loadTsaSimConfig(env: Record<string, string | undefined>): TsaSimConfig {
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
-  const parsed = tsaSimEnvironmentSchema.safeParse(present);
-  if (!parsed.success) {
-    throw new TsaSimConfigError(
-      parsed.error.issues.map((issue) => {
-        const variable = String(issue.path[0] ?? '(environment)');
-        const received = present[variable];
-        return { variable, message: `${issue.message}${received === undefined ? '' : ` (got "${received}")`}` };
-      }),
-    );
-  }
-  const e = parsed.data;
+  const e = parseSimEnvironment('tsa-sim', tsaSimEnvironmentSchema, env);
   return {
     http: { port: e.TSA_SIM_PORT, host: e.TSA_SIM_HOST },
     files: {
@@ -89,13 +69,5 @@ export function loadTsaSimConfigOrExit(
   // eslint-disable-next-line no-restricted-properties -- the simulator is its own app; this is its one config reader
   env: Record<string, string | undefined> = process.env,
 ): TsaSimConfig {
-  try {
-    return loadTsaSimConfig(env);
-  } catch (error) {
-    if (error instanceof TsaSimConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(78);
-    }
-    throw error;
-  }
+  return configOrExit(() => loadTsaSimConfig(env));
 }
