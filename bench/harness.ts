@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 
@@ -51,9 +51,24 @@ export async function load(
     p95Ms: percentile(times, 95),
     p99Ms: percentile(times, 99),
     requestsPerSecond: result.requests.average,
+    requests: result.requests.total,
     non2xx: non2xx + result.errors + result.timeouts,
   };
 }
+
+/**
+ * CPU time (user + system, ms) a process has used so far, from /proc: what a request costs the server
+ * whatever else the machine is doing, where throughput on a shared machine swings with its load.
+ */
+export async function cpuMs(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start at state; utime and stime are the 14th and 15th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** USER_HZ: 100 on every Linux build that Node supports. */
+const CLOCK_TICKS_PER_SECOND = 100;
 
 export async function startProcess(
   script: string,

@@ -39,9 +39,19 @@ function base32Prefix(): string {
 
 const TOUCH_INTERVAL_MS = 60_000;
 
+/**
+ * How long this process trusts a key it has already checked without asking the database again. A
+ * revocation takes effect at once in the process that made it and within this time in any other.
+ */
+export const KEY_CACHE_MS = 10_000;
+/** Valid keys are few (an administrator makes each); the bound only keeps memory finite. */
+const MAX_RECENT_KEYS = 10_000;
+
 @Injectable()
 export class VerifiersService {
   private readonly touchedAt = new Map<string, number>();
+  /** Keys that authenticated recently, by the presented key itself: the verifier hot path skips the database. */
+  private readonly recentKeys = new Map<string, { key: AuthenticatedKey; until: number }>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -140,11 +150,27 @@ export class VerifiersService {
         manager,
       );
     });
+    // After the commit: a check racing the revocation may have cached the key from the old row.
+    for (const [presented, entry] of this.recentKeys) if (entry.key.keyId === keyId) this.recentKeys.delete(presented);
   }
 
-  /** The institution and key behind a presented API key; 401 when unknown, revoked or inactive. */
-  /** The institution behind an API key, on every verifier request: one prepared statement, no ORM. */
+  /** A key that authenticated within the last KEY_CACHE_MS, or undefined. */
+  recentlyAuthenticated(presented: string): AuthenticatedKey | undefined {
+    const entry = this.recentKeys.get(presented);
+    if (!entry) return undefined;
+    if (entry.until > Date.now()) return entry.key;
+    this.recentKeys.delete(presented);
+    return undefined;
+  }
+
+  /**
+   * The institution and key behind a presented API key; 401 when unknown, revoked or inactive. On every
+   * verifier request, so a key checked within KEY_CACHE_MS is not looked up again, and a lookup is one
+   * prepared statement, no ORM.
+   */
   async authenticate(presented: string): Promise<AuthenticatedKey> {
+    const recent = this.recentlyAuthenticated(presented);
+    if (recent) return recent;
     const match = KEY_SHAPE.exec(presented);
     if (!match) throw new IdentityException(IdentityErrorCode.ApiKeyInvalid);
     const [row] = await preparedQuery<{
@@ -168,12 +194,15 @@ export class VerifiersService {
       throw new IdentityException(IdentityErrorCode.ApiKeyInvalid);
     }
     if (row.revoked_at || !row.active) throw new IdentityException(IdentityErrorCode.ApiKeyRevoked);
-    return {
+    const key: AuthenticatedKey = {
       keyId: row.key_id,
       rateLimitPerMinute: row.rate_limit_per_minute,
       institutionId: row.institution_id,
       sector: row.sector,
     };
+    if (this.recentKeys.size >= MAX_RECENT_KEYS) this.recentKeys.clear();
+    this.recentKeys.set(presented, { key, until: Date.now() + KEY_CACHE_MS });
+    return key;
   }
 
   /**

@@ -47,7 +47,11 @@ export class AccessGuard implements CanActivate {
     if (policy.kind === 'public-or-verifier' && !request.headers[API_KEY_HEADER]) return true;
 
     const client = request.ip;
-    await this.limits.assertMayAuthenticate(client);
+    // A key this process accepted moments ago is no guess: the verifier hot path skips the failure count.
+    const apiKey = request.headers[API_KEY_HEADER];
+    if (typeof apiKey !== 'string' || !this.verifiers.recentlyAuthenticated(apiKey)) {
+      await this.limits.assertMayAuthenticate(client);
+    }
     try {
       request.principal = await this.resolve(request, policy);
     } catch (error) {
