@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 
@@ -61,7 +61,22 @@ export async function load(
  * whatever else the machine is doing, where throughput on a shared machine swings with its load.
  */
 export async function cpuMs(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  return cpuMsOfStat(await readFile(`/proc/${pid}/stat`, 'utf8'));
+}
+
+/** CPU time (ms) used so far by every process whose command is `command` (e.g. all of PostgreSQL's backends). */
+export async function cpuMsOf(command: string): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== command) continue;
+    total += cpuMsOfStat(stat);
+  }
+  return total;
+}
+
+function cpuMsOfStat(stat: string): number {
   // Fields after the command name (which may hold spaces) start at state; utime and stime are the 14th and 15th.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
