@@ -85,6 +85,7 @@ describe('application workflow in Chromium (390×844)', () => {
         STORAGE_LOCAL_DIR: storage,
         // The QR code on the certificate points at the API the test started.
         PUBLIC_BASE_URL: system.api.baseUrl,
+        TSA_URL: system.tsa!.url,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
