@@ -9,6 +9,7 @@ import { leadingDerElement, readCades } from '../../../libs/signing/src/cms/test
 import type { DataSigner } from '../../../libs/signing/src/keys/key-store';
 import { contentsSizeFor, signPreparedPdf } from '../../../libs/signing/src/pdf/pdf-signing';
 import { addSignatureFields } from '../../../libs/signing/src/pdf/signature-fields';
+import { checkPdfSignatures } from '../../../libs/signing/src/pdf-check/pdf-check';
 import { verifyTimeStampToken } from '../../../libs/signing/src/timestamp/timestamp-verify';
 import { TimestampService } from '../../../libs/signing/src/timestamp/timestamp.service';
 import { makeTsaTestPki, type TsaTestPki } from './testing/tsa-test-pki';
@@ -129,6 +130,51 @@ describe('PAdES B-T signing with tsa-sim', () => {
     expect(growth).toBeGreaterThanOrEqual(2 * token.length);
     expect(growth).toBeLessThanOrEqual(2 * (token.length + 64 + 64));
     expect(token.length).toBeLessThan(1500);
+  });
+
+  it('is reported by the PDF check with its time, and refused when its TSA chains to another root unless that root is trusted for time-stamps', async () => {
+    const before = Date.now();
+    const pdf = await signedPdf(true);
+    const anchors = { root: pki.root, intermediates: [pki.issuingCa] };
+    const [checked] = (await checkPdfSignatures(pdf, anchors)).signatures;
+    expect(checked).toMatchObject({ intact: true, chainsToRoot: true, problems: [] });
+    expect(checked.timestamp).toMatchObject({ valid: true, problem: null, authority: '正明测试时间戳服务' });
+    expect(checked.timestamp!.time!.getTime()).toBeGreaterThanOrEqual(before - 1000);
+
+    // A TSA of another PKI: the seal still chains to the root, its time-stamp does not.
+    const elsewhere = makeTsaTestPki('ec-p256');
+    const otherSim = await startTsaSim(
+      {
+        http: { port: 0, host: '127.0.0.1' },
+        files: {
+          key: elsewhere.files.tsaKey,
+          certificate: elsewhere.files.tsaCertificate,
+          chain: elsewhere.files.chain,
+        },
+        policy: DEFAULT_POLICY,
+      },
+      { log: () => undefined },
+    );
+    try {
+      const original = timestamps;
+      timestamps = new TimestampService({
+        url: `${otherSim.url}/`,
+        simPort: 0,
+        timeoutMs: 5_000,
+        trustedRootsFile: null,
+      });
+      const foreign = await signedPdf(true);
+      timestamps = original;
+      const [untrusted] = (await checkPdfSignatures(foreign, anchors)).signatures;
+      expect(untrusted).toMatchObject({ intact: true, chainsToRoot: true, problems: ['timestamp_invalid'] });
+      expect(untrusted.timestamp).toMatchObject({ valid: false, problem: 'untrusted' });
+      const [trusted] = (await checkPdfSignatures(foreign, { ...anchors, timestampRoots: [elsewhere.root] }))
+        .signatures;
+      expect(trusted).toMatchObject({ problems: [], timestamp: { valid: true } });
+    } finally {
+      await otherSim.close();
+      elsewhere.remove();
+    }
   });
 
   it('signs without a time-stamp when no TSA is given (B-B)', async () => {
