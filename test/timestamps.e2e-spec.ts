@@ -14,6 +14,7 @@ import {
   waitForStatus,
   type ApplicationBody,
 } from './support/applications';
+import { launchChromium, signInInBrowser } from './support/browser';
 import { pdfsig, trustingNssDatabase } from './support/pdf-tools';
 import { request } from './support/test-app';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
@@ -227,6 +228,20 @@ describe('Trusted timestamps (PAdES B-T)', () => {
     const none = await resident.call('GET', `/api/applications/${draft.id}/certificate`);
     expect([none.status, (none.body as { code: string }).code]).toEqual([404, 'CERTIFICATE_NOT_ISSUED']);
     expect((await tsa.stats()).refused).toBeGreaterThan(refusedBefore);
+
+    // What the resident sees on the phone meanwhile (Chromium): 出证中, no certificate yet.
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, locale: 'zh-CN' });
+      page.setDefaultTimeout(20_000);
+      await signInInBrowser(page, system, 'resident-a', `/applications/${draft.id}`);
+      await page.getByTestId('awaiting-issue').waitFor();
+      expect(await page.getByTestId('application-status').innerText()).toBe('出证中');
+      expect(await page.getByTestId('awaiting-issue').innerText()).toContain('出证中');
+      expect(await page.getByTestId('certificate').count()).toBe(0);
+    } finally {
+      await browser.close();
+    }
 
     const back = Date.now();
     await tsa.control('/control/outage', { seconds: 0 });
