@@ -63,8 +63,9 @@ interface IssuePayload {
  *  3. one transaction marks the certificate and the application issued; a run that finds it already
  *     issued deletes its own file and stops.
  * Both signatures carry a signature time-stamp from the TSA (PAdES B-T). Without the TSA the run
- * fails before anything is signed and the outbox tries again with backoff (`retry`, from
- * CERTIFICATE_ISSUE_*): the application stays approved (出证中) until a run gets its time-stamps.
+ * fails before it stores or records anything (a retry reuses the reserved number, as after a crash)
+ * and the outbox tries again with backoff (`retry`, from CERTIFICATE_ISSUE_*): the application stays
+ * approved (出证中) until a run gets its time-stamps.
  */
 @Injectable()
 export class CertificateIssuer implements OnModuleInit, OutboxHandler {
@@ -119,7 +120,7 @@ export class CertificateIssuer implements OnModuleInit, OutboxHandler {
   }
 
   private async issueStamped(applicationId: string): Promise<CertificateEntity> {
-    // Asked first: a TSA that is away stops the run before it reserves or signs anything.
+    // The first run in a process asks the TSA here (the token size); later runs meet it when stamping.
     const tokenBytes = await this.timestamps.tokenReserve();
     const timestamper = this.timestamps.timestamper;
     const { certificate: reserved, application, abandonedKey } = await this.reserve(applicationId);
