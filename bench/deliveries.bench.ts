@@ -43,7 +43,7 @@ export const deliveriesBench: Bench = {
     const startWorker = () =>
       spawn(process.execPath, [join(ROOT, 'dist/apps/worker/src/main.js')], {
         cwd: ROOT,
-        env: { PATH: process.env.PATH ?? '', ...TEST_SECRETS, ...shared },
+        env: { PATH: process.env.PATH ?? '', ...TEST_SECRETS, ...shared, TSA_URL: system.tsa!.url },
         stdio: ['ignore', 'ignore', 'inherit'],
       });
     const stopWorker = async () => {

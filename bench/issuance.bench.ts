@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import forge from 'node-forge';
@@ -18,17 +18,18 @@ import {
   signerFor,
   signPreparedPdf,
   SoftwareKeyStore,
+  TimestampService,
   type DataSigner,
   type KeyAlgorithm,
 } from '@zhengming/signing';
 import * as fontkit from 'fontkit';
 import { APPROVER_FIELD, fillTemplate, renderDocument, type RenderJob } from '@zhengming/certificates';
 import { ApiClient, preparedDraft } from '../test/support/applications';
-import { ROOT } from '../test/support/test-app';
+import { freePort, ROOT, startProcess } from '../test/support/test-app';
 import { approvedBacklog } from '../test/support/backlog';
 import { createTestDatabase, TEST_REDIS_URL } from '../test/support/test-database';
 import { TEST_SECRETS } from '../test/support/test-secrets';
-import { startSystem } from '../test/support/test-system';
+import { startSystem, TSA_SIM_ENTRY } from '../test/support/test-system';
 import { percentile, type Bench, type BenchFigure } from './harness';
 
 const RUNS = Number(process.env.BENCH_ISSUANCE_RUNS ?? 300);
@@ -43,6 +44,8 @@ interface Fixture {
   seal: { signer: DataSigner; certificate: Buffer };
   approver: { signer: DataSigner; certificate: Buffer };
   chain: Buffer[];
+  /** Certifies a P-256 key for time-stamping under the fixture's root: tsa-sim's key and certificate, PEM. */
+  timestampingUnit(): Promise<{ key: string; certificate: string }>;
 }
 
 /** A district chain of the given algorithm, made in memory: root, seal and approver certificates. */
@@ -86,6 +89,24 @@ async function fixture(algorithm: KeyAlgorithm): Promise<Fixture> {
     seal: await endEntity('荔城街道城南社区居民委员会电子印章'),
     approver: await endEntity('刘建国'),
     chain: [root.der],
+    async timestampingUnit() {
+      const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const issued = await issueCertificate(
+        {
+          subject: { C: 'CN', O: '广州市增城区电子证明服务平台', CN: '增城区电子证明时间戳服务（测试）' },
+          issuer: rootName,
+          subjectPublicKeySpki: publicKey.export({ format: 'der', type: 'spki' }),
+          issuerPublicKeySpki: rootKey.publicKeySpki,
+          notBefore: now,
+          notAfter: later,
+          keyUsage: ['digitalSignature', 'nonRepudiation'],
+          extendedKeyUsage: ['timeStamping'],
+        },
+        signerFor(store, rootKey),
+      );
+      const pem = `-----BEGIN CERTIFICATE-----\n${issued.der.toString('base64')}\n-----END CERTIFICATE-----\n`;
+      return { key: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), certificate: pem };
+    },
   };
 }
 
@@ -95,7 +116,7 @@ function definition(code: string): CertificateTypeDefinition {
   ) as CertificateTypeDefinition;
 }
 
-function renderJob(fx: Fixture, type: CertificateTypeDefinition): RenderJob {
+function renderJob(fx: Fixture, type: CertificateTypeDefinition, tokenBytes = 0): RenderJob {
   const issuedAt = new Date();
   return {
     certificate: {
@@ -116,15 +137,19 @@ function renderJob(fx: Fixture, type: CertificateTypeDefinition): RenderJob {
       reason: '荔城街道城南社区居民委员会出具居民充电桩报装证明',
       location: '广州市增城区',
       signerName: '荔城街道城南社区居民委员会',
-      contentsSize: contentsSizeFor([fx.seal.certificate, ...fx.chain], fx.algorithm),
+      contentsSize: contentsSizeFor([fx.seal.certificate, ...fx.chain], fx.algorithm, tokenBytes),
     },
   };
 }
 
-/** What the issuer does per certificate, minus the database and storage: render, seal, sign, hash. */
-async function issueOnce(fx: Fixture, job: RenderJob): Promise<Buffer> {
+/**
+ * What the issuer does per certificate, minus the database and storage: render, seal, sign, hash;
+ * with a TSA, each signature time-stamped (PAdES B-T) as the issuer does it.
+ */
+async function issueOnce(fx: Fixture, job: RenderJob, tsa?: { timestamps: TimestampService; tokenBytes: number }) {
   const { pdf, prepared } = await renderDocument(job);
-  const sealed = await signPreparedPdf(pdf, prepared, { ...fx.seal, chain: fx.chain });
+  const timestamper = tsa?.timestamps;
+  const sealed = await signPreparedPdf(pdf, prepared, { ...fx.seal, chain: fx.chain, timestamper });
   const document = await appendPdfSignature(
     sealed,
     prepared,
@@ -133,9 +158,9 @@ async function issueOnce(fx: Fixture, job: RenderJob): Promise<Buffer> {
       ...job.sealSignature,
       reason: '审批人刘建国审批同意',
       signerName: '刘建国',
-      contentsSize: contentsSizeFor([fx.approver.certificate, ...fx.chain], fx.algorithm),
+      contentsSize: contentsSizeFor([fx.approver.certificate, ...fx.chain], fx.algorithm, tsa?.tokenBytes ?? 0),
     },
-    { ...fx.approver, chain: fx.chain },
+    { ...fx.approver, chain: fx.chain, timestamper },
   );
   createHash('sha256').update(document).digest('hex');
   return document;
@@ -244,16 +269,100 @@ export const issuanceBench: Bench = {
       note: `${NAIVE_RUNS} runs; PDF ${(naive.bytes / 1024 / 1024).toFixed(1)} MB; ratio = naive / ours`,
     });
 
-    figures.push(await sustained());
+    figures.push(...(await timestampCost(type, medians['ec-p256']!)));
+    figures.push(await sustained(true));
+    figures.push(await sustained(false));
     return figures;
   },
 };
 
-/** A backlog of approved applications, then the worker started: certificates per second until drained. */
-async function sustained(): Promise<BenchFigure> {
-  const db = await createTestDatabase('bench_issuance');
+/**
+ * The time-stamp's cost per certificate: the same issuing with both signatures time-stamped by tsa-sim
+ * (its own process, on this machine: the round trip without a network), against the B-B median.
+ */
+async function timestampCost(type: CertificateTypeDefinition, withoutMedian: number): Promise<BenchFigure[]> {
+  const fx = await fixture('ec-p256');
+  const dir = await mkdtemp(join(tmpdir(), 'zm-bench-tsa-'));
+  const unit = await fx.timestampingUnit();
+  await writeFile(join(dir, 'tsa.key'), unit.key, { mode: 0o600 });
+  await writeFile(join(dir, 'tsa.pem'), unit.certificate);
+  const port = await freePort();
+  const sim = await startProcess(
+    'tsa-sim',
+    TSA_SIM_ENTRY,
+    {
+      TSA_SIM_PORT: String(port),
+      TSA_SIM_KEY_FILE: join(dir, 'tsa.key'),
+      TSA_SIM_CERT_FILE: join(dir, 'tsa.pem'),
+    },
+    `http://127.0.0.1:${port}/healthz`,
+  );
+  try {
+    const timestamps = new TimestampService({
+      url: `http://127.0.0.1:${port}/`,
+      simPort: port,
+      timeoutMs: 10_000,
+      trustedRootsFile: null,
+    });
+    const tokenBytes = await timestamps.tokenReserve();
+    const job = renderJob(fx, type, tokenBytes);
+    const tsa = { timestamps, tokenBytes };
+    await timed(30, () => issueOnce(fx, job, tsa));
+    const run = await timed(RUNS, () => issueOnce(fx, job, tsa));
+    const stamps: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const started = performance.now();
+      await timestamps.stamp(randomBytes(72));
+      stamps.push(performance.now() - started);
+    }
+    stamps.sort((a, b) => a - b);
+    const withMedian = percentile(run.times, 50);
+    const plain = await issueOnce(fx, renderJob(fx, type));
+    return [
+      {
+        bench: 'issuance',
+        scenario: 'render + seal + approver signature, both time-stamped (PAdES B-T, ec-p256)',
+        unit: 'ms',
+        median: withMedian,
+        p95: percentile(run.times, 95),
+        throughput: 1000 / withMedian,
+        baseline: 'render + seal + approver signature, one core (ec-p256)',
+        ratio: withMedian / withoutMedian,
+        note: `${RUNS} certificates, tsa-sim in its own process; PDF ${(run.bytes / 1024).toFixed(1)} KB against ${(
+          plain.length / 1024
+        ).toFixed(1)} KB without (token ${tokenBytes - 64} B)`,
+      },
+      {
+        bench: 'issuance',
+        scenario: 'time-stamp cost per certificate (2 tokens: TSA round trips + embedding)',
+        unit: 'ms',
+        median: withMedian - withoutMedian,
+        note: `median with time-stamps minus median without; one token's round trip alone: median ${percentile(
+          stamps,
+          50,
+        ).toFixed(2)} ms, p95 ${percentile(stamps, 95).toFixed(2)} ms`,
+      },
+    ];
+  } finally {
+    await sim.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A backlog of approved applications, then the worker started: certificates per second until drained,
+ * with every signature time-stamped by tsa-sim (its own process) or without time-stamps (TSA_URL=off).
+ */
+async function sustained(timestamped: boolean): Promise<BenchFigure> {
+  const db = await createTestDatabase(`bench_iss_${timestamped ? 'bt' : 'bb'}`);
   const files = await mkdtemp(join(tmpdir(), 'zm-bench-files-'));
-  const shared = { DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, STORAGE_LOCAL_DIR: files, LOG_LEVEL: 'warn' };
+  const shared = {
+    DATABASE_URL: db.url,
+    REDIS_URL: TEST_REDIS_URL,
+    STORAGE_LOCAL_DIR: files,
+    LOG_LEVEL: 'warn',
+    ...(timestamped ? {} : { TSA_URL: 'off' }),
+  };
   const system = await startSystem(shared);
   const sql = new Client({ connectionString: db.url });
   await sql.connect();
@@ -274,6 +383,7 @@ async function sustained(): Promise<BenchFigure> {
         REDIS_KEY_PREFIX: `bench-${db.name}`,
         // Each EV-charger certificate is also pushed to the company's stand-in, as in production.
         POWER_GRID_URL: system.powerGrid!.url,
+        ...(timestamped ? { TSA_URL: system.tsa!.url } : {}),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -303,7 +413,9 @@ async function sustained(): Promise<BenchFigure> {
     const stored = (await readdir(join(files, 'certificates'), { recursive: true })).filter((f) => f.endsWith('.pdf'));
     return {
       bench: 'issuance',
-      scenario: `sustained through the worker (BullMQ, PostgreSQL, ${RENDER_THREADS} render thread${RENDER_THREADS > 1 ? 's' : ''})`,
+      scenario: `sustained through the worker (BullMQ, PostgreSQL, ${RENDER_THREADS} render thread${RENDER_THREADS > 1 ? 's' : ''}), ${
+        timestamped ? 'time-stamped (B-T)' : 'no time-stamps (B-B)'
+      }`,
       unit: 'certs/s',
       median: (SUSTAINED - 1) / seconds,
       throughput: (SUSTAINED - 1) / seconds,

@@ -27,7 +27,7 @@ const MAX_BYTES = 400 * 1024;
 
 /**
  * The application workflow through the API against a real PostgreSQL: every certificate type from
- * draft to 待出证 with a supplement round, idempotent creation, races between reviewers, and bad
+ * draft to 出证中 with a supplement round, idempotent creation, races between reviewers, and bad
  * input that must be refused without changing anything.
  */
 jest.setTimeout(60_000);
@@ -73,7 +73,7 @@ describe('application workflow (API, PostgreSQL)', () => {
   }
 
   describe.each(TYPES)('%s', (typeCode) => {
-    it('goes from draft through a supplement round to 待出证, with the clock paused in between', async () => {
+    it('goes from draft through a supplement round to 出证中, with the clock paused in between', async () => {
       const draft = await preparedDraft(resident, typeCode);
       expect(draft.status).toBe('draft');
       // Personal data is prefilled from the identity platform and shown masked, even to its owner.
@@ -119,7 +119,7 @@ describe('application workflow (API, PostgreSQL)', () => {
 
       const approved = await approver.action(draft.id, 'approve', { comment: '同意' });
       expect(approved.status).toBe(200);
-      expect(approved.body).toMatchObject({ status: 'approved', statusName: '待出证' });
+      expect(approved.body).toMatchObject({ status: 'approved', statusName: '出证中' });
       expect((approved.body as ApplicationBody).timeline.map((t) => t.action)).toEqual([
         'create',
         'submit',

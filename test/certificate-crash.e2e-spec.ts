@@ -37,6 +37,8 @@ describe('Issuing in the worker', () => {
         REDIS_KEY_PREFIX: `test-crash-${db.name}`,
         // The EV-charger certificate is pushed to the company: to this system's stand-in.
         POWER_GRID_URL: system.powerGrid!.url,
+        // Both signatures are time-stamped by this system's TSA.
+        TSA_URL: system.tsa!.url,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -60,6 +60,7 @@ describe('SMS notifications through the outbox and the worker', () => {
         PATH: process.env.PATH ?? '',
         ...TEST_SECRETS,
         ...shared,
+        TSA_URL: system.tsa!.url,
         REDIS_KEY_PREFIX: `test-sms-${Date.now().toString(36)}`,
         SMS_DRIVER: 'http',
         SMS_GATEWAY_URL: `http://127.0.0.1:${gatewayPort}/send`,

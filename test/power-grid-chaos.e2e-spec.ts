@@ -86,7 +86,14 @@ describe('deliveries under chaos', () => {
   function startWorker(): ChildProcess {
     const child = spawn(process.execPath, [join(ROOT, 'dist/apps/worker/src/main.js')], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', ...TEST_SECRETS, ...env(), LOG_LEVEL: 'warn', REDIS_KEY_PREFIX: 'chaos' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        ...TEST_SECRETS,
+        ...env(),
+        TSA_URL: system.tsa!.url,
+        LOG_LEVEL: 'warn',
+        REDIS_KEY_PREFIX: 'chaos',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const keep = (chunk: Buffer) => (workerOutput = (workerOutput + chunk.toString()).slice(-20_000));

@@ -1,6 +1,6 @@
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { API_ENTRY, freePort, request, startApi } from './support/test-app';
@@ -10,9 +10,9 @@ import { emptyNssDatabase, pdfsig } from './support/pdf-tools';
 const ROOT = join(__dirname, '..');
 
 describe('starting the system', () => {
-  it('npm start brings up the identity platform and the API together, `token` signs a seeded user in, and `demo:issue` gets a signed certificate', async () => {
+  it('npm start brings up the identity platform, the TSA and the API together, `token` signs a seeded user in, and `demo:issue` gets a signed, time-stamped certificate', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'zm-stack-'));
-    const [port, idpPort] = [await freePort(), await freePort()];
+    const [port, idpPort, gridPort, tsaPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
     // Exactly what `npm start` runs after building; only the ports and folders are the test's own.
     const stack = spawn(process.execPath, [join(ROOT, 'dist/apps/stack/src/main.js')], {
       cwd: dir,
@@ -20,6 +20,8 @@ describe('starting the system', () => {
         PATH: process.env.PATH ?? '',
         PORT: String(port),
         IDP_SIM_PORT: String(idpPort),
+        POWER_GRID_SIM_PORT: String(gridPort),
+        TSA_SIM_PORT: String(tsaPort),
         EMBEDDED_DB_DIR: join(dir, 'pg'),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -86,6 +88,17 @@ describe('starting the system', () => {
       } finally {
         nss.dispose();
       }
+      // Both signatures carry a time-stamp of the tsa-sim the stack started, chaining to the district root.
+      const form = new FormData();
+      form.append('file', new Blob([new Uint8Array(await readFile(pdf))], { type: 'application/pdf' }), 'weather.pdf');
+      const checked = await request(`http://localhost:${port}`, '/api/verifications/pdf', {
+        method: 'POST',
+        body: form,
+      });
+      expect(checked.body).toMatchObject({
+        valid: true,
+        signatures: [{ timestamp: { valid: true } }, { timestamp: { valid: true } }],
+      });
       const wrongType = await promisify(execFile)(
         process.execPath,
         [

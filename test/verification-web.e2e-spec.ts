@@ -142,6 +142,11 @@ describe('verification page in Chromium', () => {
     await page.getByTestId('pdf-verdict').waitFor();
     expect(await page.getByTestId('pdf-verdict').getAttribute('data-valid')).toBe('true');
     expect(await page.getByTestId('pdf-signature').count()).toBe(2);
+    // Both signatures carry a valid time-stamp of the district's TSA, shown with its time.
+    for (const text of await page.getByTestId('pdf-signature-timestamp').allInnerTexts()) {
+      expect(text).toMatch(/^✓ \d{4}/);
+    }
+    expect(await page.getByTestId('pdf-signature-timestamp').count()).toBe(2);
 
     const tampered = Buffer.from(valid.pdf);
     tampered[tampered.indexOf('stream') + 20] ^= 0x01;

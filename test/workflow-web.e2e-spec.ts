@@ -30,7 +30,7 @@ const PREVIEWS_LOADED = `(() => {
  * One application clicked through in real Chromium (Debian's) at phone size, by three people in
  * their own browsers: resident-a applies for 气象证明 and uploads a photo of their ID card, clerk-a
  * accepts it and asks for a clearer photo, resident-a answers from the notification, clerk-a sees
- * what changed, approver-a approves, and resident-a sees 待出证. With REDIS_URL set the API runs no
+ * what changed, approver-a approves, and resident-a sees 出证中. With REDIS_URL set the API runs no
  * jobs itself: only once the real worker process starts is the certificate signed, and resident-a
  * downloads it.
  */
@@ -85,6 +85,7 @@ describe('application workflow in Chromium (390×844)', () => {
         STORAGE_LOCAL_DIR: storage,
         // The QR code on the certificate points at the API the test started.
         PUBLIC_BASE_URL: system.api.baseUrl,
+        TSA_URL: system.tsa!.url,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -366,7 +367,7 @@ describe('application workflow in Chromium (390×844)', () => {
     await expect(clerk.getByTestId('approve-button').count()).resolves.toBe(0);
   }, 60_000);
 
-  it('approver-a approves and resident-a sees 待出证', async () => {
+  it('approver-a approves and resident-a sees 出证中', async () => {
     const approver = await newPhone();
     await signIn(approver, 'approver-a', `/review/${applicationId}`);
     await approver.getByTestId('approve-button').click();
@@ -374,14 +375,14 @@ describe('application workflow in Chromium (390×844)', () => {
     await dialog.waitFor();
     await dialog.getByTestId('approve-comment').locator('textarea').fill('材料齐全，同意出具');
     await dialog.getByTestId('approve-confirm-button').click();
-    await waitForText(approver.getByTestId('review-status'), '待出证');
+    await waitForText(approver.getByTestId('review-status'), '出证中');
     await screenshot(approver, '13-approver-approved');
 
     await resident.goto(url(`/applications/${applicationId}`));
     const awaiting = resident.getByTestId('awaiting-issue');
     await awaiting.waitFor();
-    await expect(awaiting.innerText()).resolves.toContain('待出证');
-    await expect(resident.getByTestId('application-status').innerText()).resolves.toBe('待出证');
+    await expect(awaiting.innerText()).resolves.toContain('出证中');
+    await expect(resident.getByTestId('application-status').innerText()).resolves.toBe('出证中');
     await expect(resident.getByTestId('withdraw-button').count()).resolves.toBe(0);
     await screenshot(resident, '14-resident-awaiting-issue');
   }, 90_000);

@@ -1,3 +1,6 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loginThroughPlatform } from '../../tools/oidc-login';
 import { freePort, ROOT, startApi, startProcess, type RunningApi } from './test-app';
@@ -5,6 +8,70 @@ import { TEST_SECRETS } from './test-secrets';
 
 export const IDP_SIM_ENTRY = join(ROOT, 'dist/apps/idp-sim/src/main.js');
 export const POWER_GRID_SIM_ENTRY = join(ROOT, 'dist/apps/power-grid-sim/src/main.js');
+export const TSA_SIM_ENTRY = join(ROOT, 'dist/apps/tsa-sim/src/main.js');
+export const TSA_INIT_ENTRY = join(ROOT, 'dist/db/cli/tsa-init.js');
+
+export interface RunningTsaSim {
+  url: string;
+  output: () => string;
+  /** `{ issued, rejected, refused }`: refused counts connections reset by an outage. */
+  stats(): Promise<{ issued: number; rejected: number; refused: number }>;
+  /** POST /control/outage ({ seconds }: 0 ends it), PUT /control ({ latencyMs }), POST /control/reset. */
+  control(path: '/control' | '/control/outage' | '/control/reset', body?: object): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The time-stamping authority's stand-in, certified by the district issuing CA of the database the
+ * API uses (`db/cli/tsa-init`, as `npm start` does), on `port`. `env` is the API's: the database and
+ * the key store the issuing CA's key is in.
+ */
+export async function startTsaSim(port: number, env: Record<string, string>): Promise<RunningTsaSim> {
+  const dir = await mkdtemp(join(tmpdir(), 'zm-tsa-'));
+  const init = spawn(process.execPath, [TSA_INIT_ENTRY, dir], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...TEST_SECRETS, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let initOutput = '';
+  init.stdout.on('data', (chunk: Buffer) => (initOutput += chunk.toString()));
+  init.stderr.on('data', (chunk: Buffer) => (initOutput += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => init.once('exit', resolve));
+  if (code !== 0) throw new Error(`tsa-init exited with ${code}:\n${initOutput}`);
+  const url = `http://127.0.0.1:${port}`;
+  const sim = await startProcess(
+    'tsa-sim',
+    TSA_SIM_ENTRY,
+    {
+      TSA_SIM_PORT: String(port),
+      TSA_SIM_KEY_FILE: join(dir, 'tsa.key'),
+      TSA_SIM_CERT_FILE: join(dir, 'tsa.pem'),
+    },
+    `${url}/healthz`,
+    30_000,
+  );
+  const json = async <T>(path: string, init?: RequestInit): Promise<T> => {
+    const response = await fetch(`${url}${path}`, init);
+    if (!response.ok) throw new Error(`tsa-sim ${path}: ${response.status} ${await response.text()}`);
+    return (await response.json()) as T;
+  };
+  return {
+    url: `${url}/`,
+    output: sim.output,
+    stats: () => json('/stats'),
+    control: async (path, body) => {
+      await json(path, {
+        method: path === '/control' ? 'PUT' : 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body ?? {}),
+      });
+    },
+    stop: async () => {
+      await sim.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
 
 export interface PowerGridStats {
   received: number;
@@ -94,6 +161,8 @@ export interface RunningSystem {
   idp: RunningIdp;
   /** The power-supply company's stand-in, unless the test named its own POWER_GRID_URL. */
   powerGrid: RunningPowerGridSim | undefined;
+  /** The time-stamping authority's stand-in, unless the test named its own TSA_URL (or `off`). */
+  tsa: RunningTsaSim | undefined;
   /** An access token for a seeded person, through the real sign-in flow. */
   token(username: string): Promise<string>;
   /** A token of a new session, for calls that end the session they use (logout). */
@@ -101,18 +170,25 @@ export interface RunningSystem {
   stop(): Promise<void>;
 }
 
-/** The identity-platform simulator, the power-grid stand-in and the API, wired together as `npm start` runs them. */
+/**
+ * The identity-platform simulator, the power-grid and TSA stand-ins and the API, wired together as
+ * `npm start` runs them. The TSA is certified from the API's database once the API has made the
+ * district PKI, so it starts after the API (on a port the API is told beforehand).
+ */
 export async function startSystem(env: Record<string, string>): Promise<RunningSystem> {
   const apiPort = await freePort();
   const idp = await startIdpSim(`http://127.0.0.1:${apiPort}/api/auth/callback`);
   const powerGrid = env.POWER_GRID_URL ? undefined : await startPowerGridSim();
+  const tsaPort = env.TSA_URL ? undefined : await freePort();
   const api = await startApi({
     PORT: String(apiPort),
     PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`,
     OIDC_ISSUER: idp.issuer,
     ...(powerGrid ? { POWER_GRID_URL: powerGrid.url } : {}),
+    ...(tsaPort ? { TSA_URL: `http://127.0.0.1:${tsaPort}/` } : {}),
     ...env,
   });
+  const tsa = tsaPort ? await startTsaSim(tsaPort, env) : undefined;
   const tokens = new Map<string, string>();
   const freshToken = async (username: string) =>
     (await loginThroughPlatform({ apiBaseUrl: api.baseUrl, username, password: TEST_SECRETS.IDP_SIM_PASSWORD }))
@@ -121,6 +197,7 @@ export async function startSystem(env: Record<string, string>): Promise<RunningS
     api,
     idp,
     powerGrid,
+    tsa,
     async token(username) {
       const token = tokens.get(username) ?? (await freshToken(username));
       tokens.set(username, token);
@@ -131,6 +208,7 @@ export async function startSystem(env: Record<string, string>): Promise<RunningS
       await api.stop();
       await idp.stop();
       await powerGrid?.stop();
+      await tsa?.stop();
     },
   };
 }

@@ -1,11 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfigOrExit, withDevelopmentSecrets } from '@zhengming/config';
 
 /**
  * `npm start`: the whole system in one command. Starts the identity-platform simulator (unless
  * OIDC_ISSUER names a real provider), the power-supply company's stand-in (unless POWER_GRID_URL names
- * the real one) and then the API, both with the same generated development
+ * the real one), the time-stamping authority's (unless TSA_URL names one, or is `off`), with a key and
+ * certificate from the district PKI, and then the API, all with the same generated development
  * secrets, passes their output through, and stops everything when one of them stops or on Ctrl-C.
  */
 const DIST_APPS = join(__dirname, '../..');
@@ -92,7 +94,47 @@ async function main(): Promise<void> {
     });
     await waitFor(`http://127.0.0.1:${port}/healthz`, 'power-grid-sim');
   }
-  start('api', 'api/src/main.js', { OIDC_ISSUER: config.auth.oidc.issuer, POWER_GRID_URL: config.powerGrid.url });
+  if (!env.TSA_URL) {
+    await startTsaSim();
+  }
+  start('api', 'api/src/main.js', {
+    OIDC_ISSUER: config.auth.oidc.issuer,
+    POWER_GRID_URL: config.powerGrid.url,
+    TSA_URL: config.timestamp.url ?? 'off',
+  });
+}
+
+/** Where tsa-sim's key and certificate live: beside the embedded database, in `./data/tsa` otherwise. */
+const TSA_DIR = join(config.database.mode === 'embedded' ? join(config.database.dataDir, '..') : 'data', 'tsa');
+
+/**
+ * tsa-sim with a key certified by the district issuing CA (tsa-init), made again whenever the files are
+ * missing or the database is new (an embedded one not made yet, or a server, which may be another
+ * one than last time), so its tokens always chain to the root the API uses. The token carries the TSA
+ * certificate only: the issuing CA and the root are in every signature's CMS already.
+ */
+async function startTsaSim(): Promise<void> {
+  const files = { key: join(TSA_DIR, 'tsa.key'), certificate: join(TSA_DIR, 'tsa.pem') };
+  const fresh =
+    config.database.mode === 'server' ||
+    !existsSync(config.database.dataDir) ||
+    !existsSync(files.key) ||
+    !existsSync(files.certificate);
+  if (fresh) {
+    const init = spawn(process.execPath, [join(DIST_APPS, '../db/cli/tsa-init.js'), TSA_DIR], {
+      env,
+      stdio: 'inherit',
+    });
+    const code = await new Promise<number | null>((resolve) => init.once('exit', resolve));
+    if (code !== 0) throw new Error(`tsa-init ended with exit code ${code}`);
+  }
+  const port = String(config.timestamp.simPort);
+  start('tsa-sim', 'tsa-sim/src/main.js', {
+    TSA_SIM_PORT: port,
+    TSA_SIM_KEY_FILE: files.key,
+    TSA_SIM_CERT_FILE: files.certificate,
+  });
+  await waitFor(`http://127.0.0.1:${port}/healthz`, 'tsa-sim');
 }
 
 main().catch((error: unknown) => {

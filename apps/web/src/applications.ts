@@ -331,7 +331,7 @@ export const QUEUE_FILTERS: readonly { status: QueueStatus | null; label: string
   { status: 'submitted', label: '待受理' },
   { status: 'in_review', label: '审核中' },
   { status: 'supplement_requested', label: '待补齐' },
-  { status: 'approved', label: '待出证' },
+  { status: 'approved', label: '出证中' },
 ];
 
 /**

@@ -35,6 +35,8 @@ export interface PdfSignatureCheck {
   signerName: string;
   organization: string;
   signingTime: string | null;
+  /** The signature time-stamp (PAdES B-T), null without one. */
+  timestamp: { time: string | null; authority: string | null; valid: boolean; problem: string | null } | null;
   intact: boolean;
   coversWholeFile: boolean;
   chainsToRoot: boolean;
@@ -224,6 +226,7 @@ export const PDF_REASON_TEXTS: Readonly<Record<string, string>> = {
   signature_invalid: '电子签章校验失败，文件内容可能已被篡改',
   not_whole_file: '电子签章未覆盖全文，文件在签署后被追加修改',
   untrusted_signer: '签章证书未链至区级根证书，签章人不受信任',
+  timestamp_invalid: '签名时间戳校验失败，签署时间无法证实',
   unknown_document: '未找到该文件的出具记录',
   document_mismatch: '文件与出具记录不一致',
   certificate_revoked: '该证明已被撤销',

@@ -54,7 +54,7 @@ export function messageFor(action: ApplicationAction, f: MessageFacts): { reside
     case 'reject':
       return { resident: { title: '申请未通过', body: `${subject}未通过审核。原因：${f.reason ?? ''}` } };
     case 'approve':
-      return { resident: { title: '申请已通过', body: `${subject}已审批通过，正在出具电子证明（待出证）。` } };
+      return { resident: { title: '申请已通过', body: `${subject}已审批通过，正在出具电子证明（出证中）。` } };
     case 'withdraw':
       return {
         resident: { title: '申请已撤回', body: `${subject}已撤回。` },

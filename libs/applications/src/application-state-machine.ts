@@ -112,8 +112,8 @@ export const STATUS_NAMES: Readonly<Record<ApplicationStatus, string>> = {
   submitted: '已提交',
   in_review: '审核中',
   supplement_requested: '待补齐材料',
-  // Approved and waiting for the certificate to be signed and issued.
-  approved: '待出证',
+  // Approved: the certificate is being signed, time-stamped and issued (a TSA away keeps it here a while).
+  approved: '出证中',
   issued: '已出证',
   rejected: '不予通过',
   withdrawn: '已撤回',

@@ -379,7 +379,7 @@ export class ApplicationsService {
   }
 
   /**
-   * Approval: the application waits as 待出证 while the outbox row it writes waits for the signing
+   * Approval: the application waits as 出证中 while the outbox row it writes waits for the signing
    * step, which issues the certificate. The row's dedupe key makes a second approval row impossible.
    */
   async approve(ctx: RequestContext, id: string, comment?: string): Promise<ApplicationView> {

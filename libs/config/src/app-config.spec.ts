@@ -102,6 +102,21 @@ describe(loadWith.name, () => {
     expect(() => loadConfig({ SIGNING_KEY_ALGORITHM: 'dsa' })).toThrow(/SIGNING_KEY_ALGORITHM/);
   });
 
+  it('time-stamps through the stand-in by default, through the TSA named, or not at all when off', () => {
+    expect(loadConfig({}).timestamp).toMatchObject({ url: 'http://127.0.0.1:3003/', timeoutMs: 10_000 });
+    expect(loadConfig({ TSA_SIM_PORT: '4003' }).timestamp.url).toBe('http://127.0.0.1:4003/');
+    expect(loadConfig({ TSA_URL: 'https://tsa.example.gov.cn/tsp' }).timestamp.url).toBe(
+      'https://tsa.example.gov.cn/tsp',
+    );
+    expect(loadConfig({ TSA_URL: 'off' }).timestamp.url).toBeNull();
+    expect(() => loadConfig({ TSA_URL: 'ftp://tsa.example.gov.cn/' })).toThrow(/TSA_URL/);
+    expect(loadConfig({ CERTIFICATE_ISSUE_RETRY_BASE_MS: '100' }).issuing.retry).toEqual({
+      maxAttempts: 30,
+      baseDelayMs: 100,
+      maxDelayMs: 600_000,
+    });
+  });
+
   it('derives the OIDC callback from the public address', () => {
     const sut = loadConfig({ PUBLIC_BASE_URL: 'https://zm.example.gov.cn/' });
     expect(sut.auth.oidc.redirectUri).toBe('https://zm.example.gov.cn/api/auth/callback');

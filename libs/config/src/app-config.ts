@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import { environmentSchema, type Environment } from './config.schema';
 import { withDevelopmentSecrets } from './development-secrets';
@@ -97,6 +98,19 @@ export interface PowerGridConfig {
   retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
 }
 
+export interface TimestampConfig {
+  /** The TSA's RFC 3161 endpoint; null: signatures are not time-stamped. */
+  url: string | null;
+  simPort: number;
+  timeoutMs: number;
+  /** Absolute path of a PEM file of further TSA roots, or null. */
+  trustedRootsFile: string | null;
+}
+
+export interface IssuingConfig {
+  retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
+}
+
 export interface AppConfig {
   http: HttpConfig;
   database: DatabaseConfig;
@@ -110,6 +124,8 @@ export interface AppConfig {
   signing: SigningConfig;
   verification: VerificationConfig;
   powerGrid: PowerGridConfig;
+  timestamp: TimestampConfig;
+  issuing: IssuingConfig;
 }
 
 /** Raised at boot when the environment is wrong; its message names every offending variable. */
@@ -201,6 +217,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         maxAttempts: e.POWER_GRID_MAX_ATTEMPTS,
         baseDelayMs: e.POWER_GRID_RETRY_BASE_MS,
         maxDelayMs: e.POWER_GRID_RETRY_MAX_MS,
+      },
+    },
+    timestamp: {
+      url: e.TSA_URL === 'off' ? null : (e.TSA_URL ?? `http://127.0.0.1:${e.TSA_SIM_PORT}/`),
+      simPort: e.TSA_SIM_PORT,
+      timeoutMs: e.TSA_TIMEOUT_MS,
+      trustedRootsFile: e.TSA_TRUSTED_ROOTS_FILE === undefined ? null : resolve(e.TSA_TRUSTED_ROOTS_FILE),
+    },
+    issuing: {
+      retry: {
+        maxAttempts: e.CERTIFICATE_ISSUE_MAX_ATTEMPTS,
+        baseDelayMs: e.CERTIFICATE_ISSUE_RETRY_BASE_MS,
+        maxDelayMs: e.CERTIFICATE_ISSUE_RETRY_MAX_MS,
       },
     },
   };

@@ -14,6 +14,8 @@ export const SMS_CONFIG = Symbol('SMS_CONFIG');
 export const SIGNING_CONFIG = Symbol('SIGNING_CONFIG');
 export const VERIFICATION_CONFIG = Symbol('VERIFICATION_CONFIG');
 export const POWER_GRID_CONFIG = Symbol('POWER_GRID_CONFIG');
+export const TIMESTAMP_CONFIG = Symbol('TIMESTAMP_CONFIG');
+export const ISSUING_CONFIG = Symbol('ISSUING_CONFIG');
 
 /** Provides the validated configuration, one injection token per namespace. */
 @Global()
@@ -36,6 +38,8 @@ export class ConfigModule {
         { provide: SIGNING_CONFIG, useValue: config.signing },
         { provide: VERIFICATION_CONFIG, useValue: config.verification },
         { provide: POWER_GRID_CONFIG, useValue: config.powerGrid },
+        { provide: TIMESTAMP_CONFIG, useValue: config.timestamp },
+        { provide: ISSUING_CONFIG, useValue: config.issuing },
       ],
       exports: [
         APP_CONFIG,
@@ -51,6 +55,8 @@ export class ConfigModule {
         SIGNING_CONFIG,
         VERIFICATION_CONFIG,
         POWER_GRID_CONFIG,
+        TIMESTAMP_CONFIG,
+        ISSUING_CONFIG,
       ],
     };
   }

@@ -195,6 +195,34 @@ export const powerGridConfigSchema = z.object({
     .default(10 * 60_000),
 });
 
+export const timestampConfigSchema = z.object({
+  /**
+   * The RFC 3161 time-stamping authority every signature is stamped by (PAdES B-T); by default the
+   * stand-in that `npm start` runs (`apps/tsa-sim`); `off` signs without time-stamps (B-B).
+   */
+  TSA_URL: z.union([z.literal('off'), z.url({ protocol: /^https?$/ })]).optional(),
+  /** Port of that stand-in; the default TSA_URL is http://127.0.0.1:<this port>. */
+  TSA_SIM_PORT: port.default(3003),
+  /** How long one time-stamp request may take, connecting and reading the answer included. */
+  TSA_TIMEOUT_MS: z.coerce.number().int().min(200).max(120_000).default(10_000),
+  /** PEM file of further roots a TSA certificate may chain to (a national TSA's), besides the district root. */
+  TSA_TRUSTED_ROOTS_FILE: z.string().min(1).optional(),
+});
+
+export const issuingConfigSchema = z.object({
+  /** Attempts of one certificate's issue job; with the default backoff (capped at 10 min) about four hours. */
+  CERTIFICATE_ISSUE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(30),
+  /** Exponential backoff with full jitter between attempts (the TSA down, say): first delay around this… */
+  CERTIFICATE_ISSUE_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(2_000),
+  /** …doubling up to this. */
+  CERTIFICATE_ISSUE_RETRY_MAX_MS: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(24 * 3_600_000)
+    .default(10 * 60_000),
+});
+
 export const environmentSchema = httpConfigSchema
   .extend(databaseConfigSchema.shape)
   .extend(redisConfigSchema.shape)
@@ -206,6 +234,8 @@ export const environmentSchema = httpConfigSchema
   .extend(smsConfigSchema.shape)
   .extend(signingConfigSchema.shape)
   .extend(verificationConfigSchema.shape)
-  .extend(powerGridConfigSchema.shape);
+  .extend(powerGridConfigSchema.shape)
+  .extend(timestampConfigSchema.shape)
+  .extend(issuingConfigSchema.shape);
 
 export type Environment = z.infer<typeof environmentSchema>;

@@ -5,10 +5,18 @@ import { PersonalCertificatesService } from './personal-certificates.service';
 import { PkiService } from './pki.service';
 import { SealsService } from './seals.service';
 import { SigningKeysService } from './signing-keys.service';
+import { TimestampService } from './timestamp/timestamp.service';
 
 @Module({
-  providers: [keyStoreProvider, SigningKeysService, PkiService, SealsService, PersonalCertificatesService],
-  exports: [KEY_STORE, SigningKeysService, PkiService, SealsService, PersonalCertificatesService],
+  providers: [
+    keyStoreProvider,
+    SigningKeysService,
+    PkiService,
+    SealsService,
+    PersonalCertificatesService,
+    TimestampService,
+  ],
+  exports: [KEY_STORE, SigningKeysService, PkiService, SealsService, PersonalCertificatesService, TimestampService],
 })
 export class SigningModule implements OnApplicationShutdown {
   constructor(@Inject(KEY_STORE) private readonly store: KeyStore) {}

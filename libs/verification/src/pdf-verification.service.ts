@@ -1,11 +1,14 @@
 import { X509Certificate } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { readFileSync } from 'node:fs';
+import { Inject, Injectable } from '@nestjs/common';
+import { TIMESTAMP_CONFIG, type TimestampConfig } from '@zhengming/config';
 import type { CertificateState } from '@zhengming/certificates';
 import {
   checkPdfSignatures,
   PdfCheckError,
   PkiService,
   type PdfCheckErrorCode,
+  type TimestampCheck,
   type TrustAnchors,
 } from '@zhengming/signing';
 import type { VerificationResult } from './verification.entities';
@@ -18,6 +21,7 @@ export type PdfReason =
   | 'signature_invalid'
   | 'not_whole_file'
   | 'untrusted_signer'
+  | 'timestamp_invalid'
   | 'unknown_document'
   | 'document_mismatch'
   | 'certificate_revoked'
@@ -28,6 +32,8 @@ export interface PdfSignatureVerdict {
   signerName: string | null;
   organization: string | null;
   signingTime: Date | null;
+  /** The signature time-stamp (PAdES B-T): its time and TSA, and whether it verifies; null without one. */
+  timestamp: TimestampCheck | null;
   intact: boolean;
   coversWholeFile: boolean;
   chainsToRoot: boolean;
@@ -59,10 +65,15 @@ const ERROR_OF: Readonly<Record<PdfCheckErrorCode, VerificationErrorCode>> = {
  */
 @Injectable()
 export class PdfVerificationService {
+  private readonly timestampRoots: X509Certificate[];
+
   constructor(
     private readonly pki: PkiService,
     private readonly verification: VerificationService,
-  ) {}
+    @Inject(TIMESTAMP_CONFIG) timestamp: TimestampConfig,
+  ) {
+    this.timestampRoots = timestamp.trustedRootsFile ? readCertificates(timestamp.trustedRootsFile) : [];
+  }
 
   async check(file: Buffer, verifier: Verifier): Promise<PdfVerdict> {
     let inspected;
@@ -87,6 +98,7 @@ export class PdfVerificationService {
     if (signatures.some((s) => !s.intact)) reasons.push('signature_invalid');
     if (last && !last.coversWholeFile) reasons.push('not_whole_file');
     if (signatures.some((s) => !s.chainsToRoot)) reasons.push('untrusted_signer');
+    if (signatures.some((s) => s.timestamp && !s.timestamp.valid)) reasons.push('timestamp_invalid');
     if (!certificate) reasons.push('unknown_document');
     else if (!documentMatches) reasons.push('document_mismatch');
     if (certificateStatus === 'revoked') reasons.push('certificate_revoked');
@@ -114,6 +126,7 @@ export class PdfVerificationService {
         signerName: s.signer?.commonName ?? null,
         organization: s.signer?.organization ?? null,
         signingTime: s.signingTime,
+        timestamp: s.timestamp,
         intact: s.intact,
         coversWholeFile: s.coversWholeFile,
         chainsToRoot: s.chainsToRoot,
@@ -130,6 +143,15 @@ export class PdfVerificationService {
     return {
       root: new X509Certificate(root.certificateDer),
       intermediates: [new X509Certificate(issuing.certificateDer)],
+      timestampRoots: this.timestampRoots,
     };
   }
+}
+
+/** Every certificate of a PEM file (TSA_TRUSTED_ROOTS_FILE), read once at start: a bad file stops the start. */
+function readCertificates(file: string): X509Certificate[] {
+  const pem = readFileSync(file, 'utf8');
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) throw new Error(`TSA_TRUSTED_ROOTS_FILE ${file} holds no PEM certificate`);
+  return blocks.map((block) => new X509Certificate(block));
 }

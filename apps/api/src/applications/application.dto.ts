@@ -174,7 +174,7 @@ export class ApplicationDto {
   @ApiProperty() id!: string;
   @ApiProperty({ example: 'SQ20261121000001' }) referenceNo!: string;
   @ApiProperty({ enum: APPLICATION_STATUSES }) status!: ApplicationStatus;
-  @ApiProperty({ example: '待出证' }) statusName!: string;
+  @ApiProperty({ example: '出证中' }) statusName!: string;
   @ApiProperty({ type: NamedRefDto }) type!: NamedRefDto & { version: number };
   @ApiProperty({ type: NamedRefDto }) committee!: NamedRefDto;
   @ApiProperty({

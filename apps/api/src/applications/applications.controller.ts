@@ -266,7 +266,7 @@ export class ApplicationsController {
   @Post(':id/approve')
   @HttpCode(200)
   @Access.staff(StaffRole.Approver)
-  @ApiOperation({ summary: '审批通过（仅本村居审批人）；随后出具电子证明（待出证）' })
+  @ApiOperation({ summary: '审批通过（仅本村居审批人）；随后出具电子证明（出证中）' })
   @ApiOkResponse({ type: ApplicationDto })
   approve(
     @Param() params: ApplicationIdParams,

@@ -65,11 +65,21 @@ export class VerdictDto {
   @ApiProperty({ nullable: true, type: String, description: '出具单位印章证书链（PEM）' }) chainUrl!: string | null;
 }
 
+export class PdfTimestampDto {
+  @ApiProperty({ nullable: true, type: Date, description: '时间戳时间（genTime）' }) time!: Date | null;
+  @ApiProperty({ nullable: true, type: String, description: '时间戳服务证书的名称' }) authority!: string | null;
+  @ApiProperty({ description: '时间戳对本签名值有效，且其服务证书链至区级根证书（或配置的时间戳根证书）' })
+  valid!: boolean;
+  @ApiProperty({ nullable: true, type: String, example: 'imprint_mismatch' }) problem!: string | null;
+}
+
 export class PdfSignatureDto {
   @ApiProperty({ nullable: true, type: String }) fieldName!: string | null;
   @ApiProperty({ nullable: true, type: String }) signerName!: string | null;
   @ApiProperty({ nullable: true, type: String }) organization!: string | null;
   @ApiProperty({ nullable: true, type: Date }) signingTime!: Date | null;
+  @ApiProperty({ type: PdfTimestampDto, nullable: true, description: '签名时间戳（PAdES B-T）；无则为 null' })
+  timestamp!: PdfTimestampDto | null;
   @ApiProperty({ description: '签名密码学校验通过，签名范围内未被改动' }) intact!: boolean;
   @ApiProperty({ description: '签名范围覆盖整个文件' }) coversWholeFile!: boolean;
   @ApiProperty({ description: '签名证书链至区级根证书' }) chainsToRoot!: boolean;
@@ -82,7 +92,7 @@ export class PdfVerdictDto {
     type: [String],
     example: ['signature_invalid'],
     description:
-      'no_signatures, signature_invalid, not_whole_file, untrusted_signer, unknown_document, document_mismatch, certificate_revoked, certificate_expired',
+      'no_signatures, signature_invalid, not_whole_file, untrusted_signer, timestamp_invalid, unknown_document, document_mismatch, certificate_revoked, certificate_expired',
   })
   reasons!: PdfReason[];
   @ApiProperty() sha256!: string;

@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, Optional, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { HTTP_CONFIG, type HttpConfig } from '@zhengming/config';
+import { HTTP_CONFIG, ISSUING_CONFIG, type HttpConfig, type IssuingConfig } from '@zhengming/config';
 import {
   ApplicationsService,
   ISSUE_CERTIFICATE_TOPIC,
@@ -12,7 +12,7 @@ import {
 } from '@zhengming/applications';
 import { CertificateTypeVersionEntity, CertificateTypesService } from '@zhengming/certificate-types';
 import { OrganizationEntity } from '@zhengming/organizations';
-import { OutboxHandlers, type OutboxHandler, type OutboxMessageEntity } from '@zhengming/outbox';
+import { OutboxHandlers, type OutboxHandler, type OutboxMessageEntity, type RetryPolicy } from '@zhengming/outbox';
 import { PersonEntity } from '@zhengming/identity';
 import { maskIdNumber, PiiCipher } from '@zhengming/pii';
 import {
@@ -22,6 +22,8 @@ import {
   PkiService,
   SealsService,
   signPreparedPdf,
+  TimestampError,
+  TimestampService,
 } from '@zhengming/signing';
 import { ObjectStorage } from '@zhengming/storage';
 import {
@@ -60,10 +62,15 @@ interface IssuePayload {
  *  2. render (worker thread), seal signature, approver signature, store under that key;
  *  3. one transaction marks the certificate and the application issued; a run that finds it already
  *     issued deletes its own file and stops.
+ * Both signatures carry a signature time-stamp from the TSA (PAdES B-T). Without the TSA the run
+ * fails before it stores or records anything (a retry reuses the reserved number, as after a crash)
+ * and the outbox tries again with backoff (`retry`, from CERTIFICATE_ISSUE_*): the application stays
+ * approved (出证中) until a run gets its time-stamps.
  */
 @Injectable()
 export class CertificateIssuer implements OnModuleInit, OutboxHandler {
   readonly topic = ISSUE_CERTIFICATE_TOPIC;
+  readonly retry: RetryPolicy;
   private readonly logger = new Logger(CertificateIssuer.name);
   private readonly committees = new Map<
     string,
@@ -82,9 +89,13 @@ export class CertificateIssuer implements OnModuleInit, OutboxHandler {
     private readonly renderer: CertificateRenderer,
     private readonly storage: ObjectStorage,
     private readonly listeners: IssuanceListeners,
+    private readonly timestamps: TimestampService,
     @Inject(HTTP_CONFIG) private readonly http: HttpConfig,
+    @Inject(ISSUING_CONFIG) issuing: IssuingConfig,
     @Optional() @Inject(ISSUANCE_FAULTS) private readonly faults?: IssuanceFaults,
-  ) {}
+  ) {
+    this.retry = issuing.retry;
+  }
 
   onModuleInit(): void {
     this.handlers.register(this);
@@ -97,6 +108,21 @@ export class CertificateIssuer implements OnModuleInit, OutboxHandler {
   }
 
   async issue(applicationId: string): Promise<CertificateEntity> {
+    try {
+      return await this.issueStamped(applicationId);
+    } catch (error) {
+      if (error instanceof TimestampError) {
+        // Thrown on: the outbox retries with backoff, and the resident keeps seeing 出证中.
+        this.logger.warn({ applicationId, tsa: error.code, error: error.message }, 'no time-stamp, issuing later');
+      }
+      throw error;
+    }
+  }
+
+  private async issueStamped(applicationId: string): Promise<CertificateEntity> {
+    // The first run in a process asks the TSA here (the token size); later runs meet it when stamping.
+    const tokenBytes = await this.timestamps.tokenReserve();
+    const timestamper = this.timestamps.timestamper;
     const { certificate: reserved, application, abandonedKey } = await this.reserve(applicationId);
     if (reserved.status !== 'pending') return reserved;
     const storageKey = reserved.storageKey!;
@@ -133,13 +159,18 @@ export class CertificateIssuer implements OnModuleInit, OutboxHandler {
         reason: `${committee.fullName}出具${version.name}`,
         location: '广州市增城区',
         signerName: sealSigning.seal.name,
-        contentsSize: contentsSizeFor([sealSigning.seal.certificateDer, ...chainDer], sealSigning.signer.algorithm),
+        contentsSize: contentsSizeFor(
+          [sealSigning.seal.certificateDer, ...chainDer],
+          sealSigning.signer.algorithm,
+          tokenBytes,
+        ),
       },
     });
     const sealed = await signPreparedPdf(pdf, prepared, {
       signer: sealSigning.signer,
       certificate: sealSigning.seal.certificateDer,
       chain: chainDer,
+      timestamper,
     });
     const document = await appendPdfSignature(
       sealed,
@@ -150,9 +181,13 @@ export class CertificateIssuer implements OnModuleInit, OutboxHandler {
         reason: `审批人${approver.name}审批同意`,
         location: '广州市增城区',
         signerName: approver.name,
-        contentsSize: contentsSizeFor([approver.certificate.certificateDer, ...chainDer], approver.signer.algorithm),
+        contentsSize: contentsSizeFor(
+          [approver.certificate.certificateDer, ...chainDer],
+          approver.signer.algorithm,
+          tokenBytes,
+        ),
       },
-      { signer: approver.signer, certificate: approver.certificate.certificateDer, chain: chainDer },
+      { signer: approver.signer, certificate: approver.certificate.certificateDer, chain: chainDer, timestamper },
     );
 
     const sha256 = createHash('sha256').update(document).digest('hex');

@@ -24,6 +24,8 @@ export const OID = {
   messageDigest: '1.2.840.113549.1.9.4',
   signingTime: '1.2.840.113549.1.9.5',
   signingCertificateV2: '1.2.840.113549.1.9.16.2.47',
+  /** id-aa-signatureTimeStampToken (RFC 3161 Appendix A, ETSI EN 319 122-1 §5.3): an unsigned attribute. */
+  signatureTimeStampToken: '1.2.840.113549.1.9.16.2.14',
   ecdsaWithSha256: '1.2.840.10045.4.3.2',
   rsaEncryption: '1.2.840.113549.1.1.1',
 } as const;
@@ -34,6 +36,16 @@ export interface CmsSignerInput {
   certificate: Buffer;
   /** The issuing CA then the root, DER: a verifier needs the intermediates to build the path. */
   chain: Buffer[];
+  /**
+   * A time-stamping authority: given, the signature value is time-stamped (PAdES B-T) and the token
+   * added as the unsigned attribute signature-time-stamp. Without, the signature is B-B.
+   */
+  timestamper?: SignatureTimestamper;
+}
+
+/** What the signer needs of an RFC 3161 client (`TimestampClient` is one): a token over SHA-256 of `data`. */
+export interface SignatureTimestamper {
+  stamp(data: Buffer): Promise<{ token: Buffer }>;
 }
 
 /** What SignerInfo and ESSCertIDv2 take from the signer certificate. */
@@ -57,18 +69,26 @@ export async function signDetachedCades(contentDigest: Buffer, input: CmsSignerI
   // RFC 5652 §5.4: the signature covers the attributes encoded as an explicit SET OF (tag 0x31), not
   // as the [0] IMPLICIT field they are stored in.
   const signature = await input.signer.sign(encodeDer(signedAttributes));
-  return encodeContentInfo(input, input.signer.algorithm, identity, signedAttributes, signature);
+  // ETSI EN 319 122-1 §5.3: the time-stamp is computed over the SignerInfo's signature value.
+  const token = input.timestamper ? (await input.timestamper.stamp(signature)).token : undefined;
+  return encodeContentInfo(input, input.signer.algorithm, identity, signedAttributes, signature, token);
 }
 
 /** Longest signature value a key of each algorithm yields: a DER ECDSA-Sig-Value with two 33-byte integers. */
 const MAX_SIGNATURE_BYTES: Record<KeyAlgorithm, number> = { 'ec-p256': 72, 'rsa-2048': 256 };
 
 /**
+ * What the unsigned attribute around a token adds to a SignerInfo at most: [1] and the Attribute
+ * SEQUENCE and SET headers (4 bytes each for a token under 64 KiB) and the 11-byte OID.
+ */
+const TIMESTAMP_ATTRIBUTE_OVERHEAD = 4 + 4 + 11 + 4;
+
+/**
  * The largest DER size `signDetachedCades` can produce for these certificates (signer first): the
  * same structure built around a longest-possible signature, so the estimate cannot drift from the
- * encoder.
+ * encoder; plus room for a signature time-stamp token of `timestampTokenBytes`, when one is expected.
  */
-export function maxCadesSize(certificates: Buffer[], algorithm: KeyAlgorithm): number {
+export function maxCadesSize(certificates: Buffer[], algorithm: KeyAlgorithm, timestampTokenBytes = 0): number {
   const [certificate, ...chain] = certificates;
   if (!certificate) {
     throw new Error('The signer certificate is required to size a CMS signature');
@@ -76,7 +96,9 @@ export function maxCadesSize(certificates: Buffer[], algorithm: KeyAlgorithm): n
   const identity = signerIdentity(certificate);
   const signedAttributes = cadesSignedAttributes(Buffer.alloc(32), certificate, identity);
   const signature = Buffer.alloc(MAX_SIGNATURE_BYTES[algorithm], 0xff);
-  return encodeContentInfo({ certificate, chain }, algorithm, identity, signedAttributes, signature).length;
+  const size = encodeContentInfo({ certificate, chain }, algorithm, identity, signedAttributes, signature).length;
+  // The outer SEQUENCE headers grow by at most 2 bytes each (SignerInfo, SET, SignedData, [0], ContentInfo).
+  return timestampTokenBytes > 0 ? size + timestampTokenBytes + TIMESTAMP_ATTRIBUTE_OVERHEAD + 5 * 2 : size;
 }
 
 function cadesSignedAttributes(contentDigest: Buffer, certificate: Buffer, identity: SignerIdentity): Asn1 {
@@ -96,6 +118,7 @@ function encodeContentInfo(
   identity: SignerIdentity,
   signedAttributes: Asn1,
   signature: Buffer,
+  timestampToken?: Buffer,
 ): Buffer {
   const signerInfo = sequence([
     integer(1),
@@ -104,6 +127,8 @@ function encodeContentInfo(
     contextTag(0, children(signedAttributes)),
     signatureAlgorithm(algorithm),
     octetString(signature),
+    // unsignedAttrs [1] IMPLICIT SET OF Attribute (RFC 5652 §5.3); one attribute needs no sorting.
+    ...(timestampToken ? [contextTag(1, [attribute(OID.signatureTimeStampToken, tokenElement(timestampToken))])] : []),
   ]);
   const signedData = sequence([
     integer(1),
@@ -116,6 +141,15 @@ function encodeContentInfo(
     set([signerInfo]),
   ]);
   return encodeDer(sequence([oid(OID.signedData), contextTag(0, [signedData])]));
+}
+
+/** The token as an element to embed; it must re-encode to the very bytes the TSA signed and sent. */
+function tokenElement(token: Buffer): Asn1 {
+  const element = parseDer(token);
+  if (!encodeDer(element).equals(token)) {
+    throw new Error('The time-stamp token is not in DER: it cannot be embedded unchanged');
+  }
+  return element;
 }
 
 export function signerIdentity(certificateDer: Buffer): SignerIdentity {

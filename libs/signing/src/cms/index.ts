@@ -1,2 +1,2 @@
-export { signDetachedCades, type CmsSignerInput } from './cades-signed-data';
+export { signDetachedCades, type CmsSignerInput, type SignatureTimestamper } from './cades-signed-data';
 export { parseDer, encodeDer, type Asn1 } from './der';

@@ -6,5 +6,6 @@ export {
   type SignatureCheck,
   type SignatureProblem,
   type SignerSummary,
+  type TimestampCheck,
   type TrustAnchors,
 } from './pdf-check';

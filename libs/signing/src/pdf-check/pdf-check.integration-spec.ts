@@ -141,6 +141,7 @@ describe(checkPdfSignatures.name, () => {
             subject: seal.subject,
           },
           signingTime: signedAt,
+          timestamp: null,
           intact: true,
           coversWholeFile: false,
           chainsToRoot: true,
@@ -156,6 +157,7 @@ describe(checkPdfSignatures.name, () => {
             subject: approver.subject,
           },
           signingTime: approvedAt,
+          timestamp: null,
           intact: true,
           coversWholeFile: true,
           chainsToRoot: true,
@@ -282,6 +284,7 @@ describe(checkPdfSignatures.name, () => {
 
       expect(sut).toMatchObject({
         signingTime: new Date('2024-05-01T01:30:00Z'),
+        timestamp: null,
         intact: true,
         chainsToRoot: false,
         problems: ['certificate_not_valid_at_signing_time'],
@@ -330,6 +333,7 @@ describe(checkPdfSignatures.name, () => {
         fieldName: 'approver',
         signer: null,
         signingTime: approvedAt,
+        timestamp: null,
         intact: false,
         coversWholeFile: false,
         chainsToRoot: false,

@@ -137,6 +137,7 @@ describe(checkPdfSignatures.name, () => {
         fieldName: 'seal',
         signer: null,
         signingTime: new Date('2024-05-01T01:30:00Z'),
+        timestamp: null,
         intact: false,
         coversWholeFile: false,
         chainsToRoot: false,

@@ -11,6 +11,8 @@ import {
   PDFRef,
   PDFString,
 } from 'pdf-lib';
+import { readTimeStampToken } from '../timestamp/timestamp-response';
+import { TimestampVerificationError, verifyTimeStampToken } from '../timestamp/timestamp-verify';
 import { verifyCertificatePath } from './certificate-path';
 import {
   CertificateReader,
@@ -32,6 +34,8 @@ import {
 export interface TrustAnchors {
   root: X509Certificate;
   intermediates: X509Certificate[];
+  /** Roots a signature time-stamp's TSA may chain to besides `root` (a national TSA's). */
+  timestampRoots?: X509Certificate[];
 }
 
 export type PdfCheckErrorCode = 'not_pdf' | 'malformed' | 'encrypted';
@@ -63,6 +67,7 @@ export class PdfCheckError extends Error {
  * - `untrusted_signer`: no certification path from the signer to the root
  * - `certificate_not_valid_at_signing_time`: a path exists, but a certificate on it was expired or
  *   not yet valid at the signing time
+ * - `timestamp_invalid`: a signature time-stamp token that does not verify (see `TimestampCheck`)
  */
 export type SignatureProblem =
   | 'byte_range_invalid'
@@ -74,7 +79,23 @@ export type SignatureProblem =
   | 'digest_mismatch'
   | 'bad_signature'
   | 'untrusted_signer'
-  | 'certificate_not_valid_at_signing_time';
+  | 'certificate_not_valid_at_signing_time'
+  | 'timestamp_invalid';
+
+/** A signature time-stamp (PAdES B-T) as `verifyTimeStampToken` found it. */
+export interface TimestampCheck {
+  /** The token's genTime, when it could be read. */
+  time: Date | null;
+  /** The TSA certificate's common name, when the token could be verified. */
+  authority: string | null;
+  /**
+   * The token is a TSA's signature over the hash of this signature's value, by a certificate for
+   * time-stamping that chains to the district root (or a configured TSA root) at genTime.
+   */
+  valid: boolean;
+  /** The first check that failed (`TimestampVerificationProblem`), null when valid. */
+  problem: string | null;
+}
 
 export interface SignerSummary {
   commonName: string | null;
@@ -92,6 +113,8 @@ export interface SignatureCheck {
   signer: SignerSummary | null;
   /** The signed signingTime attribute, else the dictionary's /M (PAdES puts the claimed time there). */
   signingTime: Date | null;
+  /** The signature time-stamp, null when the signature has none (PAdES B-B). */
+  timestamp: TimestampCheck | null;
   /** The CMS signature verifies over the signed attributes and messageDigest equals the digest of the byte range. */
   intact: boolean;
   /** The ByteRange starts at 0, leaves exactly the /Contents hex string as its gap, and ends at end of file. */
@@ -312,6 +335,7 @@ function checkSignature(context: CheckContext, found: FoundSignature): Signature
     fieldName: found.fieldName,
     signer: null,
     signingTime: claimedTime,
+    timestamp: null,
     intact: false,
     coversWholeFile: false,
     chainsToRoot: false,
@@ -354,10 +378,67 @@ function checkSignature(context: CheckContext, found: FoundSignature): Signature
     };
   }
   verdict.intact = checkIntegrity(file, byteRange, signerData, signer, verdict.problems);
+  verdict.timestamp = checkTimestamps(context, signerData, certificates);
+  if (verdict.timestamp && !verdict.timestamp.valid) verdict.problems.push('timestamp_invalid');
   if (signer) {
-    verdict.chainsToRoot = checkTrust(context, signer, certificates, verdict.signingTime, verdict.problems);
+    // A valid time-stamp proves the signature existed then: the signer's certificate is judged at that time.
+    const at = verdict.timestamp?.valid ? verdict.timestamp.time : verdict.signingTime;
+    verdict.chainsToRoot = checkTrust(context, signer, certificates, at, verdict.problems);
   }
   return verdict;
+}
+
+/**
+ * Every signature time-stamp token of the SignerInfo, verified over its signature value; the first
+ * that fails, else the first. The TSA's path may use the token's certificates, the CMS's and the
+ * district's intermediates, and end at the district root or a configured TSA root.
+ */
+function checkTimestamps(
+  context: CheckContext,
+  signerData: SignerData,
+  certificates: CertificateFacts[],
+): TimestampCheck | null {
+  const intermediates = [...context.anchors.intermediates, ...certificates.map((certificate) => certificate.x509)];
+  const roots = [context.anchors.root, ...(context.anchors.timestampRoots ?? [])];
+  const checks = signerData.timestampTokens.map((token) => {
+    let failure: TimestampVerificationError | undefined;
+    for (const root of roots) {
+      try {
+        const info = verifyTimeStampToken(token, signerData.signature, root, { intermediates });
+        return {
+          time: info.genTime,
+          authority: commonNameOf(info.tsaCertificate),
+          valid: true,
+          problem: null,
+        } satisfies TimestampCheck;
+      } catch (error) {
+        if (!(error instanceof TimestampVerificationError)) throw error;
+        failure = error;
+        // Another root can only help a token that is sound but for its path.
+        if (error.problem !== 'untrusted') break;
+      }
+    }
+    return {
+      time: genTimeOf(token),
+      authority: null,
+      valid: false,
+      problem: failure!.problem,
+    } satisfies TimestampCheck;
+  });
+  return checks.find((check) => !check.valid) ?? checks[0] ?? null;
+}
+
+function genTimeOf(token: Buffer): Date | null {
+  try {
+    return readTimeStampToken(token).genTime;
+  } catch {
+    return null;
+  }
+}
+
+function commonNameOf(certificate: X509Certificate | undefined): string | null {
+  const line = certificate?.subject.split('\n').find((entry) => entry.startsWith('CN='));
+  return line ? line.slice(3) : null;
 }
 
 /**

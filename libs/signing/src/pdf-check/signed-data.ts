@@ -71,6 +71,8 @@ export interface SignerData {
   signedAttributes: SignedAttributes | null;
   signatureAlgorithm: string;
   signature: Buffer;
+  /** The values of the unsigned attribute signature-time-stamp (PAdES B-T), DER, in the order stored. */
+  timestampTokens: Buffer[];
 }
 
 /** What the checker needs from one certificate of the CMS. */
@@ -132,7 +134,7 @@ function readSignerInfo(node: Asn1): Omit<SignerData, 'certificates'> {
   const [, sid, digestAlgorithm, ...rest] = universal(node, Type.SEQUENCE);
   if (!sid || !digestAlgorithm) throw new CmsFormatError('The SignerInfo is incomplete');
   const signedAttributesField = rest[0] && isContextTag(rest[0], 0) ? rest.shift() : undefined;
-  const [signatureAlgorithm, signature] = rest;
+  const [signatureAlgorithm, signature, unsignedAttributesField] = rest;
   if (!signatureAlgorithm || !signature) throw new CmsFormatError('The SignerInfo has no signature');
   return {
     signerIdentifier: readSignerIdentifier(sid),
@@ -140,7 +142,22 @@ function readSignerInfo(node: Asn1): Omit<SignerData, 'certificates'> {
     signedAttributes: signedAttributesField ? readSignedAttributes(signedAttributesField) : null,
     signatureAlgorithm: algorithmOid(signatureAlgorithm),
     signature: octetsOf(signature),
+    timestampTokens:
+      unsignedAttributesField && isContextTag(unsignedAttributesField, 1)
+        ? readTimestampTokens(unsignedAttributesField)
+        : [],
   };
+}
+
+/** unsignedAttrs [1] IMPLICIT SET OF Attribute: every value of id-aa-signatureTimeStampToken (RFC 3161 Appendix A). */
+function readTimestampTokens(field: Asn1): Buffer[] {
+  const tokens: Buffer[] = [];
+  for (const attribute of children(field)) {
+    const [type, values] = universal(attribute, Type.SEQUENCE);
+    if (oidOf(type) !== OID.signatureTimeStampToken) continue;
+    for (const value of universal(values, Type.SET)) tokens.push(encodeDer(value));
+  }
+  return tokens;
 }
 
 /** SignerIdentifier ::= CHOICE { issuerAndSerialNumber, [0] IMPLICIT SubjectKeyIdentifier } */

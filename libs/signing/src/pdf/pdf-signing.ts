@@ -96,10 +96,12 @@ export async function appendPdfSignature(
 
 /**
  * Bytes to reserve for /Contents: the exact largest CMS for these certificates (signer first, then
- * the chain) plus a margin, so a certificate renewed with a slightly longer name still fits.
+ * the chain) plus a margin, so a certificate renewed with a slightly longer name still fits. With
+ * `timestampTokenBytes` (the largest token the TSA is expected to send, see `TimestampService`) the
+ * signature time-stamp attribute fits too. Every reserved byte is two hex digits in the file.
  */
-export function contentsSizeFor(certificates: Buffer[], algorithm: KeyAlgorithm): number {
-  return maxCadesSize(certificates, algorithm) + CONTENTS_MARGIN;
+export function contentsSizeFor(certificates: Buffer[], algorithm: KeyAlgorithm, timestampTokenBytes = 0): number {
+  return maxCadesSize(certificates, algorithm, timestampTokenBytes) + CONTENTS_MARGIN;
 }
 
 const CONTENTS_MARGIN = 512;

@@ -23,3 +23,4 @@ export {
   type VerifyTimeStampTokenOptions,
 } from './timestamp-verify';
 export { tsaCertificateProblem } from './tsa-certificate';
+export { TimestampService } from './timestamp.service';
