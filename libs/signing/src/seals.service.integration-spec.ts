@@ -1,25 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { SigningConfig } from '@zhengming/config';
-import { OrganizationEntity } from '@zhengming/organizations';
 import { openMigratedDataSource } from '../../../test/support/test-database';
+import { makeCommittee } from './testing/committee';
 import { SoftwareKeyStore } from './keys/software-key-store';
 import { PkiService } from './pki.service';
 import { assertSealUsable, recordSealStatus, SealsService } from './seals.service';
 import { SealCertificateEntity, SealEntity, SealStatusEventEntity } from './signing.entities';
 import { SigningErrorCode } from './signing.exception';
 import { SigningKeysService } from './signing-keys.service';
-
-/** Makes a town and one committee under it, as the registry import would. */
-export async function makeCommittee(dataSource: DataSource, code = '440118001001'): Promise<OrganizationEntity> {
-  const orgs = dataSource.getRepository(OrganizationEntity);
-  const town =
-    (await orgs.findOneBy({ code: code.slice(0, 9) })) ??
-    (await orgs.save(orgs.create({ code: code.slice(0, 9), name: '荔城街道', level: 'town', kind: 'subdistrict' })));
-  return orgs.save(
-    orgs.create({ code, name: '城南社区居民委员会', level: 'committee', kind: 'community', parentId: town.id }),
-  );
-}
 
 describe(SealsService.name, () => {
   let close: () => Promise<void>;

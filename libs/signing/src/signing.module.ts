@@ -4,11 +4,29 @@ import type { KeyStore } from './keys/key-store';
 import { PersonalCertificatesService } from './personal-certificates.service';
 import { PkiService } from './pki.service';
 import { SealsService } from './seals.service';
+import { CrlService } from './crl.service';
+import { SealLifecycleService } from './seal-lifecycle.service';
 import { SigningKeysService } from './signing-keys.service';
 
 @Module({
-  providers: [keyStoreProvider, SigningKeysService, PkiService, SealsService, PersonalCertificatesService],
-  exports: [KEY_STORE, SigningKeysService, PkiService, SealsService, PersonalCertificatesService],
+  providers: [
+    keyStoreProvider,
+    SigningKeysService,
+    PkiService,
+    SealsService,
+    PersonalCertificatesService,
+    CrlService,
+    SealLifecycleService,
+  ],
+  exports: [
+    KEY_STORE,
+    SigningKeysService,
+    PkiService,
+    SealsService,
+    PersonalCertificatesService,
+    CrlService,
+    SealLifecycleService,
+  ],
 })
 export class SigningModule implements OnApplicationShutdown {
   constructor(@Inject(KEY_STORE) private readonly store: KeyStore) {}
