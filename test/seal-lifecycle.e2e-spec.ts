@@ -289,6 +289,24 @@ describe('seal lifecycle', () => {
     expect(approverSignature.certificateValidation).toBe('Certificate is Trusted.');
     nss.dispose();
 
+    // Our PDF check and the certificate's verification show the seal's state when it signed and now.
+    const check = await checkPdf(signed);
+    const verdict = check.body as {
+      valid: boolean;
+      signatures: { certificateSerial: string; seal: unknown }[];
+      certificate: { seal: unknown };
+    };
+    const sealView = {
+      code: seal.code,
+      atSigning: { status: 'active' },
+      now: { status: 'revoked', reason: '村委会撤并' },
+    };
+    expect(verdict.signatures[0]).toMatchObject({ certificateSerial: seal.certificateSerial, seal: sealView });
+    expect(verdict.signatures[1].seal).toBeNull();
+    expect(verdict.certificate.seal).toMatchObject({ ...sealView, certificateSerial: seal.certificateSerial });
+    // Sealed while the seal was in force, by the platform: the document itself stays valid.
+    expect(verdict.valid).toBe(true);
+
     // And the committee issues nothing more under this seal.
     const draft = await preparedDraft(resident, 'weather');
     await resident.action(draft.id, 'submit');
