@@ -235,6 +235,37 @@ describe('seal lifecycle', () => {
     seal = body;
   });
 
+  it('refuses a signature that claims a time when its seal was suspended', async () => {
+    // As if the key had signed while the seal was suspended (a copy of the key used outside the
+    // platform): the history says suspended around the signature's claimed time.
+    const file = files['before-suspension'];
+    const check = async () =>
+      (await checkPdf(file)).body as {
+        valid: boolean;
+        reasons: string[];
+        signatures: { seal: { atSigning: { status: string } } | null }[];
+      };
+    expect((await check()).reasons).toEqual([]);
+    const signed = await sql.query<{ signed_at: Date; seal_id: string }>(
+      `SELECT c.signed_at, c.seal_id FROM certificates c ORDER BY c.signed_at ASC LIMIT 1`,
+    );
+    const { signed_at: signedAt, seal_id: sealId } = signed.rows[0];
+    const inserted = await sql.query<{ id: string }>(
+      `INSERT INTO seal_status_events (seal_id, action, status, reason, occurred_at)
+       VALUES ($1, 'suspend', 'suspended', '测试：签名时已暂停', $2), ($1, 'reinstate', 'active', NULL, $3) RETURNING id`,
+      // The PDF states its signing time in whole seconds: a second either side covers it.
+      [sealId, new Date(signedAt.getTime() - 1000), new Date(signedAt.getTime() + 1000)],
+    );
+    try {
+      const verdict = await check();
+      expect(verdict.valid).toBe(false);
+      expect(verdict.reasons).toEqual(['seal_not_in_force_at_signing']);
+      expect(verdict.signatures[0].seal?.atSigning.status).toBe('suspended');
+    } finally {
+      await sql.query(`DELETE FROM seal_status_events WHERE id = ANY($1::uuid[])`, [inserted.rows.map((r) => r.id)]);
+    }
+  });
+
   it('revokes for good: the CRL lists the seal with its reason, openssl verifies it, pdfsig reports revoked', async () => {
     const signed = files['after-rotation'];
     const revoked = await admin.call('POST', `/api/seals/${seal.id}/revocation`, {
