@@ -8,6 +8,7 @@ import { Client } from 'pg';
 import { ApiClient, issuedCertificate, preparedDraft, waitForStatus } from './support/applications';
 import { pdfsig, trustingNssDatabase } from './support/pdf-tools';
 import { request, type Answer } from './support/test-app';
+import { createSoftHsmToken, type SoftHsmToken } from './support/softhsm';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 import { startSystem, type RunningSystem } from './support/test-system';
 
@@ -40,8 +41,9 @@ interface SealCertificateBody {
  * is final and lands on the issuing CA's CRL, which openssl verifies and with which pdfsig reports
  * the seal's signatures as revoked.
  */
-describe('seal lifecycle', () => {
+describe.each(['software', 'pkcs11'] as const)('seal lifecycle (%s key store)', (keyStore) => {
   let db: TestDatabase;
+  let hsm: SoftHsmToken | undefined;
   let system: RunningSystem;
   let sql: Client;
   let work: string;
@@ -54,8 +56,21 @@ describe('seal lifecycle', () => {
   const files: Record<string, string> = {};
 
   beforeAll(async () => {
-    db = await createTestDatabase('seal_lifecycle');
-    system = await startSystem({ DATABASE_URL: db.url });
+    db = await createTestDatabase(`seal_lifecycle_${keyStore}`);
+    // Under PKCS#11 the new key of a rotation is made in the HSM and the CA signs its CRL there.
+    hsm = keyStore === 'pkcs11' ? await createSoftHsmToken({ label: 'zm-seal-lifecycle' }) : undefined;
+    system = await startSystem({
+      DATABASE_URL: db.url,
+      ...(hsm
+        ? {
+            KEY_STORE: 'pkcs11',
+            PKCS11_LIBRARY: hsm.library,
+            PKCS11_TOKEN_LABEL: hsm.tokenLabel,
+            PKCS11_PIN: hsm.pin,
+            SOFTHSM2_CONF: hsm.conf,
+          }
+        : {}),
+    });
     sql = new Client({ connectionString: db.url });
     await sql.connect();
     const authorities = await sql.query<{ kind: string; certificate_der: Buffer }>(
@@ -75,6 +90,7 @@ describe('seal lifecycle', () => {
     await sql?.end();
     await system?.stop();
     await db?.drop();
+    await hsm?.dispose();
     if (work) await rm(work, { recursive: true, force: true });
   });
 
