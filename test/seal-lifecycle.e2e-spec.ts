@@ -246,6 +246,11 @@ describe.each(['software', 'pkcs11'] as const)('seal lifecycle (%s key store)', 
       const check = await checkPdf(file);
       expect(check.status).toBe(200);
       expect(check.body).toMatchObject({ valid: true, reasons: [] });
+      // The chain offered for download starts with the certificate that sealed this document.
+      const chain = await request(system.api.baseUrl, (check.body as { chainUrl: string }).chainUrl);
+      expect(chain.status).toBe(200);
+      const first = new X509Certificate(chain.text);
+      expect(first.serialNumber.toLowerCase()).toBe(await sealSerialIn(file));
     }
     nss.dispose();
     seal = body;

@@ -40,6 +40,13 @@ export class SealIdParams {
   id!: string;
 }
 
+export class SealChainQuery {
+  @ApiPropertyOptional({ description: '签名所用印章证书的序列号（十六进制）；不填为当前证书' })
+  @IsOptional()
+  @Matches(/^[0-9a-f]{2,64}$/i, { message: 'serial must be hexadecimal' })
+  serial?: string;
+}
+
 export class SealQueryDto {
   @ApiPropertyOptional() @IsOptional() @IsUUID('all') town?: string;
   @ApiPropertyOptional() @IsOptional() @IsUUID('all') committee?: string;

@@ -205,5 +205,8 @@ export function certificateDto(certificate: VerifiedCertificate | null): Verifie
 }
 
 export function chainUrlOf(certificate: VerifiedCertificate | null): string | null {
-  return certificate?.sealId ? `/api/trust-list/seals/${certificate.sealId}/chain.pem` : null;
+  if (!certificate?.sealId) return null;
+  // The chain of the certificate that sealed this document, which renewal or rotation may have replaced since.
+  const serial = certificate.seal?.certificateSerial;
+  return `/api/trust-list/seals/${certificate.sealId}/chain.pem${serial ? `?serial=${serial}` : ''}`;
 }
