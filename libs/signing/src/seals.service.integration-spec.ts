@@ -47,6 +47,13 @@ describe(SealsService.name, () => {
     expect(await dataSource.manager.count(SealCertificateEntity)).toBe(1);
   });
 
+  it('confirms in the recording transaction that the seal is still in force with the certificate that signed', async () => {
+    await expect(dataSource.transaction((m) => sut.confirmInForce(m, seal, new Date()))).resolves.toBeUndefined();
+    await expect(
+      dataSource.transaction((m) => sut.confirmInForce(m, { ...seal, serialHex: '01' }, new Date())),
+    ).rejects.toMatchObject({ code: SigningErrorCode.SealCertificateNotCurrent });
+  });
+
   it('signs while active, refuses while suspended and once revoked, and remembers each state by time', async () => {
     const created = (await sut.stateAt(seal.id, new Date()))!;
     expect(created.status).toBe('active');
@@ -59,6 +66,9 @@ describe(SealsService.name, () => {
       code: SigningErrorCode.SealSuspended,
     });
     await expect(sut.forSigning(seal.organizationId, new Date())).rejects.toMatchObject({
+      code: SigningErrorCode.SealSuspended,
+    });
+    await expect(dataSource.transaction((m) => sut.confirmInForce(m, seal, new Date()))).rejects.toMatchObject({
       code: SigningErrorCode.SealSuspended,
     });
 

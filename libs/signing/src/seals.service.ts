@@ -134,6 +134,30 @@ export class SealsService {
     return { seal, signer: await this.keys.signerById(manager, seal.keyId) };
   }
 
+  /**
+   * In the transaction that records what a seal signed: the seal is still in force with the
+   * certificate that signed. The row is share-locked, so a suspension, revocation or rotation either
+   * committed before (and the record is refused, to be retried) or waits until after it — the status
+   * history then never shows the seal out of force at a time it signed.
+   */
+  async confirmInForce(m: EntityManager, signed: Pick<SealEntity, 'id' | 'serialHex'>, at: Date): Promise<void> {
+    const seal = await m
+      .getRepository(SealEntity)
+      .createQueryBuilder('s')
+      .setLock('pessimistic_read')
+      .where('s.id = :id', { id: signed.id })
+      .getOne();
+    if (!seal) throw new SigningException(SigningErrorCode.SealNotFound, { sealId: signed.id });
+    assertSealUsable(seal, at);
+    if (seal.serialHex !== signed.serialHex) {
+      throw new SigningException(SigningErrorCode.SealCertificateNotCurrent, {
+        sealId: seal.id,
+        signedWith: signed.serialHex,
+        current: seal.serialHex,
+      });
+    }
+  }
+
   /** The seal's status at `at` from its history; null if the seal did not exist then. */
   async stateAt(
     sealId: string,
