@@ -22,8 +22,12 @@ import { NotificationEntity } from '@zhengming/notifications';
 import { OutboxMessageEntity } from '@zhengming/outbox';
 import {
   CertificateAuthorityEntity,
+  CertificateRevocationListEntity,
   PersonalSigningCertificateEntity,
+  RevokedCertificateEntity,
+  SealCertificateEntity,
   SealEntity,
+  SealStatusEventEntity,
   SigningKeyEntity,
 } from '@zhengming/signing';
 import { CertificateEntity, CertificateSerialEntity } from '@zhengming/certificates';
@@ -57,6 +61,10 @@ export const schema: SchemaParts = {
     SigningKeyEntity,
     CertificateAuthorityEntity,
     SealEntity,
+    SealStatusEventEntity,
+    SealCertificateEntity,
+    RevokedCertificateEntity,
+    CertificateRevocationListEntity,
     PersonalSigningCertificateEntity,
     CertificateEntity,
     CertificateSerialEntity,

@@ -156,8 +156,8 @@ describe('API over HTTP (real PostgreSQL and Redis)', () => {
         }
         const bogusQuery = path.replace(/\{[^}]+\}/g, 'x') + '?bogus=1&page=-3&pageSize=abc&kind[]=x';
         const answer = await get(app, bogusQuery, { method: method.toUpperCase(), headers });
-        // /health and the docs take no parameters and ignore a query string; every API route refuses it.
-        if (path.startsWith('/api/')) {
+        // /health and the docs take no parameters and ignore a query string; every API and PKI route refuses it.
+        if (path.startsWith('/api/') || path.startsWith('/pki/')) {
           expect({ route: path, status: answer.status, code: (answer.body as { code: string }).code }).toEqual({
             route: path,
             status: 400,

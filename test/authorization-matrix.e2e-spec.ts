@@ -321,6 +321,48 @@ const MATRIX: Record<string, RouteCase> = {
     request: async (context) => ({ path: `/api/seals/${await sealOf(context)}/uses` }),
     expect: adminOnly(200),
   },
+  'GET /api/seals/{id}/certificates': {
+    request: async (context) => ({ path: `/api/seals/${await sealOf(context)}/certificates` }),
+    expect: adminOnly(200),
+  },
+  // The committee's approver may stop its own seal at once; everything else is the district admin's.
+  'POST /api/seals/{id}/suspension': {
+    request: async (context) => ({
+      path: `/api/seals/${await sealIn(context, 'active')}/suspension`,
+      body: { reason: '矩阵测试暂停' },
+    }),
+    expect: { default: 403, anonymous: 401, 'approver-a': { own: 200, other: 404 }, admin: 200 },
+  },
+  'POST /api/seals/{id}/reinstatement': {
+    request: async (context) => ({ path: `/api/seals/${await sealIn(context, 'suspended')}/reinstatement`, body: {} }),
+    expect: adminOnly(200),
+  },
+  'POST /api/seals/{id}/certificate-renewal': {
+    request: async (context) => ({ path: `/api/seals/${await sealOf(context)}/certificate-renewal` }),
+    expect: adminOnly(200),
+  },
+  'POST /api/seals/{id}/key-rotation': {
+    request: async (context) => ({ path: `/api/seals/${await sealOf(context)}/key-rotation`, body: {} }),
+    expect: adminOnly(200),
+  },
+  // Revoking is final: each call gets a seal of its own, of a committee no other case uses.
+  'POST /api/seals/{id}/revocation': {
+    request: async (context) => ({
+      path: `/api/seals/${await spareSeal(context)}/revocation`,
+      body: { reason: '矩阵测试注销', code: 'cessationOfOperation' },
+    }),
+    expect: adminOnly(200),
+  },
+  // The CRL is public: relying parties fetch it from the address in every certificate.
+  'GET /pki/crl/{file}': {
+    request: async (context) => {
+      const certificates = await context.api(`/api/seals/${await sealOf(context)}/certificates`, {
+        headers: context.admin,
+      });
+      return { path: new URL((certificates.body as { crlUrl: string }[])[0].crlUrl).pathname };
+    },
+    expect: everyone(200),
+  },
   // Anyone may verify; a verifier's key identifies it. A number without its code reveals nothing (200 unknown).
   'GET /api/verifications/{number}': {
     request: () => ({ path: '/api/verifications/440118001001WT2026000001AA?code=ABCDEFGH' }),
@@ -388,6 +430,31 @@ const MATRIX: Record<string, RouteCase> = {
 async function sealOf(context: Context): Promise<string> {
   const page = await context.api(`/api/seals?q=${context.committee}`, { headers: context.admin });
   return (page.body as { items: { id: string }[] }).items[0].id;
+}
+
+/** The target committee's seal, brought (as the admin) to the status the route acts on. */
+async function sealIn(context: Context, status: 'active' | 'suspended'): Promise<string> {
+  const id = await sealOf(context);
+  const seal = (await context.api(`/api/seals/${id}`, { headers: context.admin })).body as { status: string };
+  if (seal.status !== status) {
+    const change = status === 'active' ? 'reinstatement' : 'suspension';
+    const answer = await context.api(`/api/seals/${id}/${change}`, {
+      method: 'POST',
+      headers: { ...context.admin, 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: '矩阵测试准备' }),
+    });
+    if (answer.status !== 200) throw new Error(`setup failed: ${answer.status} ${answer.text}`);
+  }
+  return id;
+}
+
+/** An active seal of a committee that is neither A nor B. */
+async function spareSeal(context: Context): Promise<string> {
+  const page = await context.api('/api/seals?status=active&limit=200', { headers: context.admin });
+  const items = (page.body as { items: { id: string; committeeCode: string }[] }).items;
+  const spare = items.filter((seal) => ![COMMITTEE_A, COMMITTEE_B].includes(seal.committeeCode)).pop();
+  if (!spare) throw new Error('setup failed: no spare seal');
+  return spare.id;
 }
 
 async function firstMaterial(context: Context, id: string): Promise<string> {

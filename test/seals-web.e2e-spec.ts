@@ -154,4 +154,52 @@ describe('seal registry in Chromium', () => {
       await page.context().close();
     }
   }, 60_000);
+
+  it('the district admin suspends, reinstates, renews and finally revokes a seal from its page', async () => {
+    const admin = await system.token('admin');
+    const answer = await fetch(url(`/api/seals?q=${encodeURIComponent('新塘社区')}`), {
+      headers: { authorization: `Bearer ${admin}` },
+    });
+    const [seal] = ((await answer.json()) as { items: { id: string; certificateSerial: string }[] }).items;
+
+    const page = await open(SCREENS[1].options);
+    try {
+      await signIn(page, 'admin', `/admin/seals/${seal.id}`);
+      await waitForText(page, 'seal-status', '启用');
+      await expect(page.getByTestId('seal-reinstate-button').count()).resolves.toBe(0);
+
+      // Suspending asks for the reason, and refuses to go on without one.
+      await page.getByTestId('seal-suspend-button').click();
+      await page.getByTestId('seal-reason-dialog').waitFor();
+      await page.getByTestId('seal-reason-confirm-button').click();
+      await page.getByTestId('seal-reason-dialog').getByText('请填写原因（2–200 字）').waitFor();
+      await page.getByTestId('seal-reason').locator('textarea').fill('印章保管人员离职');
+      await screenshot(page, '05-suspend-reason');
+      await page.getByTestId('seal-reason-confirm-button').click();
+      await waitForText(page, 'seal-status', '暂停使用');
+      await waitForText(page, 'seal-status-reason', '暂停使用原因：印章保管人员离职');
+      await screenshot(page, '06-suspended');
+
+      await page.getByTestId('seal-reinstate-button').click();
+      await page.locator('.van-dialog__confirm').click();
+      await waitForText(page, 'seal-status', '启用');
+
+      await page.getByTestId('seal-renew-button').click();
+      await page.locator('.van-dialog__confirm').click();
+      await page.getByText('印章证书已更新').waitFor();
+      const serial = (await page.getByTestId('seal-serial').innerText()).replace(/ /g, '').toLowerCase();
+      expect(serial).not.toBe(seal.certificateSerial);
+
+      await page.getByTestId('seal-revoke-button').click();
+      await page.getByTestId('seal-reason').locator('textarea').fill('村委会撤并');
+      await page.getByTestId('seal-reason-confirm-button').click();
+      await waitForText(page, 'seal-status', '已注销');
+      // Nothing more can be done to a revoked seal.
+      await expect(page.getByTestId('seal-suspend-button').count()).resolves.toBe(0);
+      await expect(page.getByTestId('seal-renew-button').count()).resolves.toBe(0);
+      await screenshot(page, '07-revoked');
+    } finally {
+      await page.context().close();
+    }
+  }, 90_000);
 });

@@ -119,6 +119,9 @@ describe('verification page in Chromium', () => {
       expect(await page.getByTestId('chain-download').count()).toBe(1);
     }
     if (status === 'revoked') expect(verdict.text).toContain('监护关系已变更');
+    if (status !== 'unknown') {
+      expect(await page.getByTestId('verify-seal-state').innerText()).toBe('出具印章：签章时及现在均为启用');
+    }
     await page.screenshot({ path: join(ARTIFACTS, `qr-${status}-${Date.now()}.png`), fullPage: true });
     await context.close();
   });
@@ -147,6 +150,8 @@ describe('verification page in Chromium', () => {
       expect(text).toMatch(/^✓ \d{4}/);
     }
     expect(await page.getByTestId('pdf-signature-timestamp').count()).toBe(2);
+    // The seal's signature says the seal's state then and now; the approver's personal one has no seal.
+    expect(await page.getByTestId('pdf-signature-seal').allInnerTexts()).toEqual(['签章时及现在均为启用']);
 
     const tampered = Buffer.from(valid.pdf);
     tampered[tampered.indexOf('stream') + 20] ^= 0x01;

@@ -18,7 +18,7 @@ export async function initializePki(dataSource: DataSource, config: AppConfig): 
   const store = createKeyStore(config.signing);
   try {
     const keys = new SigningKeysService(store, config.signing);
-    const pki = new PkiService(dataSource, keys);
+    const pki = new PkiService(dataSource, keys, config.http);
     const { created, chain } = await pki.initialize();
     const seals = await new SealsService(dataSource, pki, keys).ensureCommitteeSeals();
     return [
@@ -42,7 +42,7 @@ export async function initializePki(dataSource: DataSource, config: AppConfig): 
 export async function certifyTimestampingUnit(dataSource: DataSource, config: AppConfig, dir: string): Promise<string> {
   const store = createKeyStore(config.signing);
   try {
-    const pki = new PkiService(dataSource, new SigningKeysService(store, config.signing));
+    const pki = new PkiService(dataSource, new SigningKeysService(store, config.signing), config.http);
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const issued = await pki.certifyTimestampingUnit(
       publicKey.export({ format: 'der', type: 'spki' }),

@@ -44,6 +44,7 @@ import { VerificationModule } from '@zhengming/verification';
 import { PowerGridModule } from '@zhengming/power-grid';
 import { DeliveriesController } from './deliveries/deliveries.controller';
 import { VerificationsController } from './verification/verifications.controller';
+import { PkiController } from './certificates/pki.controller';
 import { SealsController } from './certificates/seals.controller';
 import { requestIdOf } from './http/request-id';
 
@@ -114,6 +115,7 @@ export class AppModule {
         CommitteeLookupController,
         CertificatesController,
         SealsController,
+        PkiController,
         VerificationsController,
         DeliveriesController,
       ],

@@ -14,6 +14,7 @@ export interface Seal {
   committeeCode: string;
   status: SealStatus;
   statusReason: string | null;
+  statusChangedAt: string | null;
   /** The seal certificate's serial number, hex. */
   certificateSerial: string;
   notBefore: string;
@@ -60,7 +61,71 @@ export const sealsApi = {
   get: (id: string) => api.get<Seal>(at(id)),
   uses: (id: string, offset: number, limit = SEAL_PAGE_SIZE) =>
     api.get<OffsetPage<SealUse>>(at(id, `/uses?${query({ offset, limit })}`)),
+  suspend: (id: string, reason: string) => api.post<Seal>(at(id, '/suspension'), { reason }),
+  reinstate: (id: string) => api.post<Seal>(at(id, '/reinstatement'), {}),
+  revoke: (id: string, reason: string) => api.post<Seal>(at(id, '/revocation'), { reason }),
+  renew: (id: string) => api.post<Seal>(at(id, '/certificate-renewal')),
+  rotateKey: (id: string) => api.post<Seal>(at(id, '/key-rotation'), {}),
 };
+
+/** Suspension and revocation need a reason the history and the verifiers show: 2 to 200 characters. */
+export const SEAL_REASON_MIN = 2;
+export const SEAL_REASON_MAX = 200;
+
+/** The lifecycle steps the seal page offers, by what needs a reason and what is final. */
+export type SealAction = 'suspend' | 'reinstate' | 'revoke' | 'renew' | 'rotate';
+
+export const SEAL_ACTIONS: Readonly<
+  Record<SealAction, { label: string; done: string; confirm: string; needsReason: boolean; danger: boolean }>
+> = {
+  suspend: {
+    label: '暂停使用',
+    done: '印章已暂停使用',
+    confirm: '暂停后该印章不能出具证明，待出具的申请将等待，恢复后自动继续。',
+    needsReason: true,
+    danger: false,
+  },
+  reinstate: {
+    label: '恢复使用',
+    done: '印章已恢复使用',
+    confirm: '恢复后该印章可再次出具证明，等待中的申请随即继续出具。',
+    needsReason: false,
+    danger: false,
+  },
+  revoke: {
+    label: '注销印章',
+    done: '印章已注销',
+    confirm: '注销后该印章不能再使用且不可恢复，其证书将列入证书吊销列表。',
+    needsReason: true,
+    danger: true,
+  },
+  renew: {
+    label: '更新证书',
+    done: '印章证书已更新',
+    confirm: '为该印章签发新证书（密钥不变）；此前签署的证明仍然有效。',
+    needsReason: false,
+    danger: false,
+  },
+  rotate: {
+    label: '更换密钥',
+    done: '印章密钥已更换',
+    confirm: '为该印章生成新密钥并签发新证书；此前签署的证明仍然有效。',
+    needsReason: false,
+    danger: false,
+  },
+};
+
+/** What may be done to a seal in its status: nothing once revoked. */
+export function sealActionsFor(status: SealStatus): SealAction[] {
+  switch (status) {
+    case 'active':
+      return ['suspend', 'renew', 'rotate', 'revoke'];
+    case 'suspended':
+      return ['reinstate', 'renew', 'rotate', 'revoke'];
+    case 'revoked':
+      return [];
+  }
+}
 
 export const SEAL_STATUS_NAMES: Readonly<Record<SealStatus, string>> = {
   active: '启用',

@@ -7,6 +7,7 @@ import {
   normalizeCertificateNumber,
   normalizeVerificationCode,
   pdfReasonText,
+  sealStateText,
   verificationErrorMessage,
 } from './verification';
 
@@ -54,5 +55,25 @@ describe('wording', () => {
     expect(durationText(3_900)).toBe('1 小时 5 分钟');
     expect(countdownText(42.2)).toBe('43 秒');
     expect(countdownText(245)).toBe('4 分 05 秒');
+  });
+});
+
+describe('sealStateText', () => {
+  const state = (status: 'active' | 'suspended' | 'revoked', reason: string | null = null) => ({
+    status,
+    reason,
+    since: '2026-01-01T00:00:00Z',
+  });
+  const seal = { name: '城南社区居民委员会', code: '4401180010011', certificateSerial: 'ab' };
+
+  it('says the seal then and now, with the reason it is out of force', () => {
+    expect(sealStateText({ ...seal, atSigning: state('active'), now: state('active') })).toBe('签章时及现在均为启用');
+    expect(sealStateText({ ...seal, atSigning: state('active'), now: state('revoked', '村委会撤并') })).toBe(
+      '签章时启用，现已注销（村委会撤并）',
+    );
+    expect(sealStateText({ ...seal, atSigning: state('suspended', '保管人离职'), now: state('active') })).toBe(
+      '签章时暂停使用，现启用',
+    );
+    expect(sealStateText({ ...seal, atSigning: null, now: state('active') })).toBe('签章时未启用，现启用');
   });
 });

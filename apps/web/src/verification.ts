@@ -19,6 +19,38 @@ export interface VerifiedCertificate {
   documentSha256: string;
   revokedAt: string | null;
   revocationReason: string | null;
+  /** The seal that sealed it: its state when it signed and now. */
+  seal?: SealVerification | null;
+}
+
+export type SealStatus = 'active' | 'suspended' | 'revoked';
+
+export interface SealState {
+  status: SealStatus;
+  reason: string | null;
+  since: string;
+}
+
+export interface SealVerification {
+  name: string;
+  code: string;
+  certificateSerial: string | null;
+  atSigning: SealState | null;
+  now: SealState;
+}
+
+const SEAL_STATE_NAMES: Readonly<Record<SealStatus, string>> = {
+  active: '启用',
+  suspended: '暂停使用',
+  revoked: '已注销',
+};
+
+/** 签章时启用，现已注销（村委会撤并）: the seal then and now, in one line a verifier reads at a glance. */
+export function sealStateText(seal: SealVerification): string {
+  const then = seal.atSigning ? SEAL_STATE_NAMES[seal.atSigning.status] : '未启用';
+  const now = SEAL_STATE_NAMES[seal.now.status];
+  const reason = seal.now.status !== 'active' && seal.now.reason ? `（${seal.now.reason}）` : '';
+  return then === now && !reason ? `签章时及现在均为${now}` : `签章时${then}，现${now}${reason}`;
 }
 
 /** `GET /api/verifications/{number}?code=…`. Unknown (or a wrong code) reveals nothing. */
@@ -41,6 +73,8 @@ export interface PdfSignatureCheck {
   coversWholeFile: boolean;
   chainsToRoot: boolean;
   problems: string[];
+  certificateSerial?: string | null;
+  seal?: SealVerification | null;
 }
 
 /** `POST /api/verifications/pdf`. */
@@ -231,6 +265,7 @@ export const PDF_REASON_TEXTS: Readonly<Record<string, string>> = {
   document_mismatch: '文件与出具记录不一致',
   certificate_revoked: '该证明已被撤销',
   certificate_expired: '该证明已过有效期',
+  seal_not_in_force_at_signing: '签章时该电子印章已暂停使用或注销，签章无效',
 };
 
 export function pdfReasonText(code: string): string {

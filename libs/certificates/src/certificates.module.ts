@@ -6,10 +6,17 @@ import { CertificatesService } from './certificates.service';
 import { CertificateIssuer } from './issuing/certificate-issuer';
 import { CertificateRenderer } from './issuing/certificate-renderer';
 import { IssuanceListeners } from './issuing/issuance-listeners';
+import { SealReinstatementListener } from './issuing/seal-reinstatement.listener';
 
 @Module({
   imports: [ApplicationsModule, CertificateTypesModule, SigningModule],
-  providers: [CertificatesService, CertificateIssuer, CertificateRenderer, IssuanceListeners],
+  providers: [
+    CertificatesService,
+    CertificateIssuer,
+    CertificateRenderer,
+    IssuanceListeners,
+    SealReinstatementListener,
+  ],
   exports: [CertificatesService, CertificateIssuer, CertificateRenderer, IssuanceListeners, SigningModule],
 })
 export class CertificatesModule {}

@@ -1,7 +1,15 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { HTTP_CONFIG, type HttpConfig } from '@zhengming/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { issueCertificate, type DistinguishedName, type ExtendedKeyUsage, type KeyUsage } from './pki/x509';
+import {
+  issueCertificate,
+  subjectNameOf,
+  type DistinguishedName,
+  type ExtendedKeyUsage,
+  type KeyUsage,
+} from './pki/x509';
+import type { Asn1 } from './cms/der';
 import { CertificateAuthorityEntity, SigningKeyEntity } from './signing.entities';
 import { SigningErrorCode, SigningException } from './signing.exception';
 import { SigningKeysService } from './signing-keys.service';
@@ -45,7 +53,16 @@ export class PkiService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly keys: SigningKeysService,
+    @Optional() @Inject(HTTP_CONFIG) private readonly http?: HttpConfig,
   ) {}
+
+  /**
+   * Where a CA's CRL is published: a stable public URL per CA (its id), written into every certificate
+   * that CA issues from now on. Undefined where no public address is configured (tools, some tests).
+   */
+  crlUrl(authorityId: string): string | undefined {
+    return this.http ? `${this.http.publicBaseUrl.replace(/\/+$/, '')}/pki/crl/${authorityId}.crl` : undefined;
+  }
 
   async initialize(): Promise<{ created: boolean; chain: CertificateChain }> {
     const created = await this.dataSource.transaction(async (m) => {
@@ -91,7 +108,7 @@ export class PkiService {
   /** An end-entity certificate for document signing (digitalSignature + nonRepudiation). */
   async issueSigningCertificate(
     manager: EntityManager,
-    subject: DistinguishedName,
+    subject: DistinguishedName | Asn1,
     key: SigningKeyEntity,
     years: number,
   ): Promise<IssuedEndEntity> {
@@ -103,7 +120,22 @@ export class PkiService {
       years,
       keyUsage: ['digitalSignature', 'nonRepudiation'],
       issuerId: issuing.id,
+      crlDistributionPoint: this.crlUrl(issuing.id),
     });
+  }
+
+  /**
+   * A successor to an end-entity certificate: the same subject, byte for byte, for `key` (the same key
+   * on renewal, a new one on rotation), as long again as the previous one was, from the current issuing CA.
+   */
+  async reissueSigningCertificate(
+    manager: EntityManager,
+    previous: { certificateDer: Buffer; notBefore: Date; notAfter: Date },
+    key: SigningKeyEntity,
+  ): Promise<IssuedEndEntity> {
+    const lifetime = previous.notAfter.getTime() - previous.notBefore.getTime() - BACKDATE_MS;
+    const years = Math.max(1, Math.round(lifetime / YEAR_MS));
+    return this.issueSigningCertificate(manager, subjectNameOf(previous.certificateDer), key, years);
   }
 
   private async saveAuthority(
@@ -153,12 +185,13 @@ export class PkiService {
         keyUsage: ['digitalSignature', 'nonRepudiation'],
         extendedKeyUsage: ['timeStamping'],
         issuerId: issuing.id,
+        crlDistributionPoint: this.crlUrl(issuing.id),
       },
     );
   }
 
   private async issue(
-    subject: DistinguishedName,
+    subject: DistinguishedName | Asn1,
     key: Pick<SigningKeyEntity, 'publicKeySpki'>,
     options: {
       issuer: DistinguishedName;
@@ -169,6 +202,7 @@ export class PkiService {
       ca?: { pathLength: number };
       now?: number;
       issuerId?: string;
+      crlDistributionPoint?: string;
     },
   ): Promise<IssuedEndEntity> {
     const now = options.now ?? Date.now();
@@ -185,6 +219,7 @@ export class PkiService {
         ca: options.ca,
         keyUsage: options.keyUsage,
         extendedKeyUsage: options.extendedKeyUsage,
+        crlDistributionPoint: options.crlDistributionPoint,
       },
       this.keys.signer(options.issuerKey),
     );

@@ -3,7 +3,13 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { OrganizationEntity } from '@zhengming/organizations';
 import { PkiService } from './pki.service';
-import { SealEntity, type SealStatus } from './signing.entities';
+import {
+  SealCertificateEntity,
+  SealEntity,
+  SealStatusEventEntity,
+  type SealStatus,
+  type SealStatusAction,
+} from './signing.entities';
 import { SigningErrorCode, SigningException } from './signing.exception';
 import { SigningKeysService } from './signing-keys.service';
 import type { DataSigner } from './keys/key-store';
@@ -23,6 +29,36 @@ export interface SealQuery {
 export interface SealSigning {
   seal: SealEntity;
   signer: DataSigner;
+}
+
+/** A seal's state at one moment: its status, why, and since when (null: the seal did not exist yet). */
+export interface SealStateAt {
+  status: SealStatus;
+  reason: string | null;
+  since: Date;
+}
+
+/** What verification shows: the seal's state when it signed and now. */
+export interface SealStates {
+  sealId: string;
+  atSigning: SealStateAt | null;
+  now: SealStateAt;
+}
+
+/**
+ * Whether a seal may sign at `at`: refused while suspended or once revoked (coded, so that callers
+ * and the API tell which), and outside its certificate's validity.
+ */
+export function assertSealUsable(seal: Pick<SealEntity, 'id' | 'status' | 'notBefore' | 'notAfter'>, at: Date): void {
+  if (seal.status === 'suspended') throw new SigningException(SigningErrorCode.SealSuspended, { sealId: seal.id });
+  if (seal.status === 'revoked') throw new SigningException(SigningErrorCode.SealRevoked, { sealId: seal.id });
+  if (at < seal.notBefore || at > seal.notAfter) {
+    throw new SigningException(SigningErrorCode.SealCertificateNotCurrent, {
+      sealId: seal.id,
+      notBefore: seal.notBefore,
+      notAfter: seal.notAfter,
+    });
+  }
 }
 
 /**
@@ -65,7 +101,10 @@ export class SealsService {
     });
   }
 
-  /** The committee's seal for signing, refused unless it is active and its certificate current. */
+  /**
+   * The committee's seal for signing, refused unless it is active and its certificate current. A
+   * committee whose seal was revoked and not yet replaced hears that, not "no seal".
+   */
   async forSigning(
     committeeId: string,
     at: Date,
@@ -74,13 +113,89 @@ export class SealsService {
     const seal = await manager
       .getRepository(SealEntity)
       .createQueryBuilder('s')
-      .where(`s.organization_id = :committeeId AND s.status <> 'revoked'`, { committeeId })
+      .where(`s.organization_id = :committeeId AND s.kind = 'committee'`, { committeeId })
+      .orderBy(`s.status = 'revoked'`, 'ASC')
+      .addOrderBy('s.created_at', 'DESC')
       .getOne();
     if (!seal) throw new SigningException(SigningErrorCode.SealNotFound, { committeeId });
-    if (seal.status !== 'active' || at < seal.notBefore || at > seal.notAfter) {
-      throw new SigningException(SigningErrorCode.SealNotActive, { sealId: seal.id, status: seal.status });
-    }
+    assertSealUsable(seal, at);
     return { seal, signer: await this.keys.signerById(manager, seal.keyId) };
+  }
+
+  /** Any seal, whoever owns it, for signing now: refused with SEAL_SUSPENDED / SEAL_REVOKED otherwise. */
+  async sealForSigning(
+    sealId: string,
+    at: Date,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<SealSigning> {
+    const seal = await manager.findOneBy(SealEntity, { id: sealId });
+    if (!seal) throw new SigningException(SigningErrorCode.SealNotFound, { sealId });
+    assertSealUsable(seal, at);
+    return { seal, signer: await this.keys.signerById(manager, seal.keyId) };
+  }
+
+  /**
+   * In the transaction that records what a seal signed: the seal is still in force with the
+   * certificate that signed. The row is share-locked, so a suspension, revocation or rotation either
+   * committed before (and the record is refused, to be retried) or waits until after it — the status
+   * history then never shows the seal out of force at a time it signed.
+   */
+  async confirmInForce(m: EntityManager, signed: Pick<SealEntity, 'id' | 'serialHex'>, at: Date): Promise<void> {
+    const seal = await m
+      .getRepository(SealEntity)
+      .createQueryBuilder('s')
+      .setLock('pessimistic_read')
+      .where('s.id = :id', { id: signed.id })
+      .getOne();
+    if (!seal) throw new SigningException(SigningErrorCode.SealNotFound, { sealId: signed.id });
+    assertSealUsable(seal, at);
+    if (seal.serialHex !== signed.serialHex) {
+      throw new SigningException(SigningErrorCode.SealCertificateNotCurrent, {
+        sealId: seal.id,
+        signedWith: signed.serialHex,
+        current: seal.serialHex,
+      });
+    }
+  }
+
+  /** The seal's status at `at` from its history; null if the seal did not exist then. */
+  async stateAt(
+    sealId: string,
+    at: Date,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<SealStateAt | null> {
+    const event = await manager
+      .getRepository(SealStatusEventEntity)
+      .createQueryBuilder('e')
+      .where('e.seal_id = :sealId AND e.occurred_at <= :at', { sealId, at })
+      .orderBy('e.occurred_at', 'DESC')
+      .getOne();
+    return event ? { status: event.status, reason: event.reason, since: event.occurredAt } : null;
+  }
+
+  /** The seal's state when it signed (at `signedAt`) and now, for verification. */
+  async states(sealId: string, signedAt: Date): Promise<SealStates> {
+    const seal = await this.dataSource.manager.findOneBy(SealEntity, { id: sealId });
+    if (!seal) throw new SigningException(SigningErrorCode.SealNotFound, { sealId });
+    return {
+      sealId,
+      atSigning: await this.stateAt(sealId, signedAt),
+      now: { status: seal.status, reason: seal.statusReason, since: seal.statusChangedAt ?? seal.createdAt },
+    };
+  }
+
+  /** The seal whose certificate (current or replaced) has this serial, as a PDF's signer names it. */
+  async bySerial(serialHex: string): Promise<{ seal: SealEntity; certificate: SealCertificateEntity } | null> {
+    const certificate = await this.dataSource.manager.findOne(SealCertificateEntity, {
+      where: { serialHex: serialHex.toLowerCase() },
+      relations: { seal: true },
+    });
+    return certificate?.seal ? { seal: certificate.seal, certificate } : null;
+  }
+
+  /** Every certificate the seal has had, newest first. */
+  async certificatesOf(sealId: string): Promise<SealCertificateEntity[]> {
+    return this.dataSource.manager.find(SealCertificateEntity, { where: { sealId }, order: { notBefore: 'DESC' } });
   }
 
   async list(query: SealQuery): Promise<{ items: SealEntity[]; total: number }> {
@@ -131,6 +246,8 @@ export class SealsService {
       name,
       status: 'active',
       statusReason: null,
+      statusChangedAt: new Date(),
+      statusChangedBy: null,
       keyId: key.id,
       issuerId: issued.issuerId,
       certificateDer: issued.der,
@@ -138,9 +255,50 @@ export class SealsService {
       notBefore: issued.notBefore,
       notAfter: issued.notAfter,
     });
-    await m.insert(SealEntity, seal);
-    return seal;
+    return registerSeal(m, seal);
   }
+}
+
+/**
+ * Records a new seal with what its lifecycle needs: the row, its creation in the status history and
+ * its first certificate in the list of its certificates. Every kind of seal is created through here.
+ */
+export async function registerSeal(
+  m: EntityManager,
+  seal: SealEntity,
+  actorId: string | null = null,
+): Promise<SealEntity> {
+  await m.insert(SealEntity, seal);
+  await recordSealStatus(m, seal, 'create', actorId, seal.statusChangedAt ?? new Date());
+  await m.insert(SealCertificateEntity, {
+    sealId: seal.id,
+    keyId: seal.keyId,
+    issuerId: seal.issuerId,
+    certificateDer: seal.certificateDer,
+    serialHex: seal.serialHex,
+    notBefore: seal.notBefore,
+    notAfter: seal.notAfter,
+    replacedAt: null,
+  });
+  return seal;
+}
+
+/** Appends the seal's current status to its history. */
+export async function recordSealStatus(
+  m: EntityManager,
+  seal: Pick<SealEntity, 'id' | 'status' | 'statusReason'>,
+  action: SealStatusAction,
+  actorId: string | null,
+  at: Date,
+): Promise<void> {
+  await m.insert(SealStatusEventEntity, {
+    sealId: seal.id,
+    action,
+    status: seal.status,
+    reason: seal.statusReason,
+    actorId,
+    occurredAt: at,
+  });
 }
 
 function escapeLike(value: string): string {

@@ -36,12 +36,16 @@ export class SigningKeysService {
   }
 
   async signerById(manager: EntityManager, id: string): Promise<DataSigner> {
+    return this.signer(await this.keyRow(manager, id));
+  }
+
+  async keyRow(manager: EntityManager, id: string): Promise<SigningKeyEntity> {
     let row = this.rows.get(id);
     if (!row) {
       row = await manager.findOneByOrFail(SigningKeyEntity, { id });
       this.rows.set(id, row);
     }
-    return this.signer(row);
+    return row;
   }
 
   signer(key: Pick<SigningKeyEntity, 'id' | 'store' | 'algorithm' | 'handle'>): DataSigner {

@@ -4,6 +4,8 @@ import type { KeyStore } from './keys/key-store';
 import { PersonalCertificatesService } from './personal-certificates.service';
 import { PkiService } from './pki.service';
 import { SealsService } from './seals.service';
+import { CrlService } from './crl.service';
+import { SealLifecycleService } from './seal-lifecycle.service';
 import { SigningKeysService } from './signing-keys.service';
 import { TimestampService } from './timestamp/timestamp.service';
 
@@ -15,8 +17,19 @@ import { TimestampService } from './timestamp/timestamp.service';
     SealsService,
     PersonalCertificatesService,
     TimestampService,
+    CrlService,
+    SealLifecycleService,
   ],
-  exports: [KEY_STORE, SigningKeysService, PkiService, SealsService, PersonalCertificatesService, TimestampService],
+  exports: [
+    KEY_STORE,
+    SigningKeysService,
+    PkiService,
+    SealsService,
+    PersonalCertificatesService,
+    CrlService,
+    SealLifecycleService,
+    TimestampService,
+  ],
 })
 export class SigningModule implements OnApplicationShutdown {
   constructor(@Inject(KEY_STORE) private readonly store: KeyStore) {}

@@ -7,13 +7,19 @@ import {
   checkPdfSignatures,
   PdfCheckError,
   PkiService,
+  SealsService,
   type PdfCheckErrorCode,
   type TimestampCheck,
   type TrustAnchors,
 } from '@zhengming/signing';
 import type { VerificationResult } from './verification.entities';
 import { VerificationErrorCode, VerificationException } from './verification.exception';
-import { VerificationService, type VerifiedCertificate, type Verifier } from './verification.service';
+import {
+  VerificationService,
+  type SealVerification,
+  type VerifiedCertificate,
+  type Verifier,
+} from './verification.service';
 
 /** Why a PDF is not a valid certificate, as stable codes the page and API clients translate. */
 export type PdfReason =
@@ -25,7 +31,8 @@ export type PdfReason =
   | 'unknown_document'
   | 'document_mismatch'
   | 'certificate_revoked'
-  | 'certificate_expired';
+  | 'certificate_expired'
+  | 'seal_not_in_force_at_signing';
 
 export interface PdfSignatureVerdict {
   fieldName: string | null;
@@ -38,6 +45,9 @@ export interface PdfSignatureVerdict {
   coversWholeFile: boolean;
   chainsToRoot: boolean;
   problems: string[];
+  certificateSerial: string | null;
+  /** The seal whose certificate signed (current or replaced): its state at the signing time and now. */
+  seal: SealVerification | null;
 }
 
 export interface PdfVerdict {
@@ -70,6 +80,7 @@ export class PdfVerificationService {
   constructor(
     private readonly pki: PkiService,
     private readonly verification: VerificationService,
+    private readonly seals: SealsService,
     @Inject(TIMESTAMP_CONFIG) timestamp: TimestampConfig,
   ) {
     this.timestampRoots = timestamp.trustedRootsFile ? readCertificates(timestamp.trustedRootsFile) : [];
@@ -92,6 +103,15 @@ export class PdfVerificationService {
     ]);
     const documentMatches = certificate?.documentSha256 === inspected.sha256;
     const certificateStatus = certificate ? this.verification.stateOf(certificate) : null;
+    // The seal's state when it signed: at the trusted time-stamp's time where there is a valid one,
+    // else at the time the signature claims.
+    const sealOf = await Promise.all(
+      signatures.map((s) =>
+        s.signer
+          ? this.sealBySerial(s.signer.serialHex, (s.timestamp?.valid && s.timestamp.time) || s.signingTime)
+          : null,
+      ),
+    );
     const last = signatures.at(-1);
     const reasons: PdfReason[] = [];
     if (!last) reasons.push('no_signatures');
@@ -103,6 +123,10 @@ export class PdfVerificationService {
     else if (!documentMatches) reasons.push('document_mismatch');
     if (certificateStatus === 'revoked') reasons.push('certificate_revoked');
     if (certificateStatus === 'expired') reasons.push('certificate_expired');
+    // A seal signs only while active: a signature claiming a time the seal was suspended or revoked
+    // (or did not exist yet) was not made by the platform.
+    if (sealOf.some((seal) => seal && seal.atSigning?.status !== 'active'))
+      reasons.push('seal_not_in_force_at_signing');
     const valid = reasons.length === 0;
     const result: VerificationResult = valid
       ? 'valid'
@@ -121,7 +145,7 @@ export class PdfVerificationService {
       reasons,
       sha256: inspected.sha256,
       bytes: inspected.bytes,
-      signatures: signatures.map((s) => ({
+      signatures: signatures.map((s, index) => ({
         fieldName: s.fieldName,
         signerName: s.signer?.commonName ?? null,
         organization: s.signer?.organization ?? null,
@@ -131,10 +155,26 @@ export class PdfVerificationService {
         coversWholeFile: s.coversWholeFile,
         chainsToRoot: s.chainsToRoot,
         problems: s.problems,
+        certificateSerial: s.signer?.serialHex ?? null,
+        seal: sealOf[index],
       })),
       certificate,
       certificateStatus,
       documentMatches,
+    };
+  }
+
+  private async sealBySerial(serialHex: string, signingTime: Date | null): Promise<SealVerification | null> {
+    const found = await this.seals.bySerial(serialHex);
+    if (!found) return null;
+    const { seal, certificate } = found;
+    const atSigning = signingTime ? await this.seals.stateAt(seal.id, signingTime) : null;
+    return {
+      name: seal.name,
+      code: seal.code,
+      certificateSerial: certificate.serialHex,
+      atSigning,
+      now: { status: seal.status, reason: seal.statusReason, since: seal.statusChangedAt ?? seal.createdAt },
     };
   }
 

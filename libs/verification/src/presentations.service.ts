@@ -8,6 +8,7 @@ import type { PersonPrincipal } from '@zhengming/identity';
 import {
   parseDer,
   PkiService,
+  SealCertificateEntity,
   SealEntity,
   SigningKeysService,
   type CertificateAuthorityEntity,
@@ -156,12 +157,19 @@ export class PresentationsService {
     };
   }
 
-  /** PEM of a seal's certificate followed by the issuing CA and the root: what a verifier imports. */
-  async sealChainPem(sealId: string): Promise<string | null> {
-    const seal = await this.dataSource.getRepository(SealEntity).findOneBy({ id: sealId });
-    if (!seal) return null;
+  /**
+   * PEM of a seal's certificate followed by the issuing CA and the root: what a verifier imports. The
+   * current certificate, or with `serialHex` the one that signed a document (kept after renewal or rotation).
+   */
+  async sealChainPem(sealId: string, serialHex?: string): Promise<string | null> {
+    const certificate = serialHex
+      ? await this.dataSource
+          .getRepository(SealCertificateEntity)
+          .findOneBy({ sealId, serialHex: serialHex.toLowerCase() })
+      : await this.dataSource.getRepository(SealEntity).findOneBy({ id: sealId });
+    if (!certificate) return null;
     const { root, issuing } = await this.pki.chain();
-    return [seal.certificateDer, issuing.certificateDer, root.certificateDer]
+    return [certificate.certificateDer, issuing.certificateDer, root.certificateDer]
       .map((der) => new X509Certificate(der).toString())
       .join('');
   }

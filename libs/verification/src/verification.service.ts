@@ -12,6 +12,7 @@ import {
 import { SECTOR_NAMES, type Principal } from '@zhengming/identity';
 import { preparedQuery } from '@zhengming/database';
 import { PiiCipher } from '@zhengming/pii';
+import type { SealStatus } from '@zhengming/signing';
 import { ObjectStorage } from '@zhengming/storage';
 import type { VerificationMethod, VerificationResult, VerifierSectorOrAnonymous } from './verification.entities';
 import { VerificationLog } from './verification-log';
@@ -34,6 +35,22 @@ export interface VerifiedCertificate {
   revokedAt: Date | null;
   revocationReason: string | null;
   sealId: string | null;
+  /** The seal that sealed it: its state when it signed and now (a seal revoked since shows here). */
+  seal: SealVerification | null;
+}
+
+export interface SealStateView {
+  status: SealStatus;
+  reason: string | null;
+  since: Date;
+}
+
+export interface SealVerification {
+  name: string;
+  code: string;
+  certificateSerial: string | null;
+  atSigning: SealStateView | null;
+  now: SealStateView;
 }
 
 export interface Verdict {
@@ -84,7 +101,17 @@ interface CertificateRow {
   revoked_at: Date | null;
   revocation_reason: string | null;
   seal_id: string | null;
+  seal_serial_hex: string | null;
   storage_key: string | null;
+  seal_name: string | null;
+  seal_code: string | null;
+  seal_status: SealStatus | null;
+  seal_status_reason: string | null;
+  seal_status_changed_at: Date | null;
+  seal_created_at: Date | null;
+  seal_status_at_signing: SealStatus | null;
+  seal_reason_at_signing: string | null;
+  seal_since_at_signing: Date | null;
   type_code: string;
   type_name: string;
   committee_name: string;
@@ -94,11 +121,22 @@ interface CertificateRow {
 const CERTIFICATE_SELECT = `
   SELECT c.id, c.number, c.status, c.issued_at, c.valid_until, c.document_sha256, c.verification_code_enc,
          c.holder_name_masked, c.holder_id_masked, c.revoked_at, c.revocation_reason, c.seal_id, c.storage_key,
-         t.code AS type_code, v.name AS type_name, o.name AS committee_name, o.code AS committee_code
+         c.seal_serial_hex,
+         t.code AS type_code, v.name AS type_name, o.name AS committee_name, o.code AS committee_code,
+         s.name AS seal_name, s.code AS seal_code, s.status AS seal_status, s.status_reason AS seal_status_reason,
+         s.status_changed_at AS seal_status_changed_at, s.created_at AS seal_created_at,
+         se.status AS seal_status_at_signing, se.reason AS seal_reason_at_signing,
+         se.occurred_at AS seal_since_at_signing
     FROM certificates c
     JOIN certificate_type_versions v ON v.id = c.type_version_id
     JOIN certificate_types t ON t.id = v.type_id
-    JOIN organizations o ON o.id = c.committee_id`;
+    JOIN organizations o ON o.id = c.committee_id
+    LEFT JOIN seals s ON s.id = c.seal_id
+    LEFT JOIN LATERAL (
+      SELECT e.status, e.reason, e.occurred_at FROM seal_status_events e
+       WHERE e.seal_id = c.seal_id AND e.occurred_at <= c.signed_at
+       ORDER BY e.occurred_at DESC LIMIT 1
+    ) se ON true`;
 
 /** Crockford base32 as people type it: any case, spaces and hyphens, O for 0 and I or L for 1. */
 export function normalizeVerificationCode(input: string): string {
@@ -266,5 +304,26 @@ function toCertificate(row: CertificateRow): VerifiedCertificate {
     revokedAt: row.revoked_at,
     revocationReason: row.revocation_reason,
     sealId: row.seal_id,
+    seal:
+      row.seal_id && row.seal_status
+        ? {
+            name: row.seal_name ?? '',
+            code: row.seal_code ?? '',
+            certificateSerial: row.seal_serial_hex,
+            atSigning:
+              row.seal_status_at_signing && row.seal_since_at_signing
+                ? {
+                    status: row.seal_status_at_signing,
+                    reason: row.seal_reason_at_signing,
+                    since: row.seal_since_at_signing,
+                  }
+                : null,
+            now: {
+              status: row.seal_status,
+              reason: row.seal_status_reason,
+              since: row.seal_status_changed_at ?? row.seal_created_at!,
+            },
+          }
+        : null,
   };
 }

@@ -1,8 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, MaxLength, Min } from 'class-validator';
 import { CERTIFICATE_STATUSES, type CertificateState, type CertificateStatus } from '@zhengming/certificates';
-import { SEAL_STATUSES, type SealStatus } from '@zhengming/signing';
+import {
+  ROTATION_REVOCATION_REASONS,
+  SEAL_REVOCATION_REASONS,
+  SEAL_STATUSES,
+  type RotationRevocationReason,
+  type SealRevocationReason,
+  type SealStatus,
+} from '@zhengming/signing';
+
+const trimmed = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 export class CertificateDto {
   @ApiProperty() id!: string;
@@ -31,6 +40,13 @@ export class SealIdParams {
   id!: string;
 }
 
+export class SealChainQuery {
+  @ApiPropertyOptional({ description: '签名所用印章证书的序列号（十六进制）；不填为当前证书' })
+  @IsOptional()
+  @Matches(/^[0-9a-f]{2,64}$/i, { message: 'serial must be hexadecimal' })
+  serial?: string;
+}
+
 export class SealQueryDto {
   @ApiPropertyOptional() @IsOptional() @IsUUID('all') town?: string;
   @ApiPropertyOptional() @IsOptional() @IsUUID('all') committee?: string;
@@ -53,6 +69,8 @@ export class SealDto {
   @ApiProperty() committeeCode!: string;
   @ApiProperty({ enum: SEAL_STATUSES }) status!: SealStatus;
   @ApiPropertyOptional({ nullable: true, type: String }) statusReason!: string | null;
+  @ApiPropertyOptional({ nullable: true, type: Date, description: '状态最近一次变更的时间' })
+  statusChangedAt!: Date | null;
   @ApiProperty() certificateSerial!: string;
   @ApiProperty() notBefore!: Date;
   @ApiProperty() notAfter!: Date;
@@ -76,4 +94,65 @@ export class SealUseDto {
 export class SealUsePageDto {
   @ApiProperty({ type: [SealUseDto] }) items!: SealUseDto[];
   @ApiProperty() total!: number;
+}
+
+export class SealSuspensionBody {
+  @ApiProperty({ example: '印章保管人员离职，待重新指定', description: '暂停原因（2–200 字）' })
+  @Transform(trimmed)
+  @IsString()
+  @Length(2, 200)
+  reason!: string;
+}
+
+export class SealReinstatementBody {
+  @ApiPropertyOptional({ example: '已重新指定保管人员', description: '恢复说明（可选，2–200 字）' })
+  @IsOptional()
+  @Transform(trimmed)
+  @IsString()
+  @Length(2, 200)
+  reason?: string;
+}
+
+export class SealRevocationBody {
+  @ApiProperty({ example: '村委会撤并', description: '注销原因（2–200 字）' })
+  @Transform(trimmed)
+  @IsString()
+  @Length(2, 200)
+  reason!: string;
+
+  @ApiPropertyOptional({
+    enum: SEAL_REVOCATION_REASONS,
+    default: 'unspecified',
+    description: '写入证书吊销列表的原因代码（RFC 5280）',
+  })
+  @IsOptional()
+  @IsIn(SEAL_REVOCATION_REASONS)
+  code?: SealRevocationReason;
+}
+
+export class SealKeyRotationBody {
+  @ApiPropertyOptional({
+    enum: ROTATION_REVOCATION_REASONS,
+    description: '同时吊销旧证书及其原因（如密钥可能泄露：keyCompromise）；不填则旧证书保留有效，已签文件不受影响',
+  })
+  @IsOptional()
+  @IsIn(ROTATION_REVOCATION_REASONS)
+  revokePrevious?: RotationRevocationReason;
+}
+
+export class SealCertificateDto {
+  @ApiProperty() serial!: string;
+  @ApiProperty() notBefore!: Date;
+  @ApiProperty() notAfter!: Date;
+  @ApiProperty({ description: '是否为当前证书' }) current!: boolean;
+  @ApiPropertyOptional({ nullable: true, type: Date }) replacedAt!: Date | null;
+  @ApiProperty({ description: '签发机构证书吊销列表地址' }) crlUrl!: string;
+}
+
+export class CrlFileParams {
+  @ApiProperty({ example: '5f2f983b-085e-4229-93cf-6c98f6405513.crl', description: '签发机构标识.crl' })
+  @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.crl$/i, {
+    message: 'file must be <authority id>.crl',
+  })
+  file!: string;
 }

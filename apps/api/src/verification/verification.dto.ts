@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import type { CertificateState } from '@zhengming/certificates';
+import { SEAL_STATUSES, type SealStatus } from '@zhengming/signing';
 import {
   VERIFICATION_METHODS,
   VERIFICATION_RESULTS,
@@ -42,6 +43,23 @@ export class VerificationQuery {
   source?: 'qr' | 'manual';
 }
 
+export class SealStateDto {
+  @ApiProperty({ enum: SEAL_STATUSES, description: 'active 使用中 · suspended 已暂停 · revoked 已注销' })
+  status!: SealStatus;
+  @ApiProperty({ nullable: true, type: String }) reason!: string | null;
+  @ApiProperty({ description: '自何时起' }) since!: Date;
+}
+
+export class SealVerificationDto {
+  @ApiProperty() name!: string;
+  @ApiProperty() code!: string;
+  @ApiProperty({ nullable: true, type: String, description: '签名所用印章证书序列号' })
+  certificateSerial!: string | null;
+  @ApiProperty({ type: SealStateDto, nullable: true, description: '签名时印章的状态' })
+  atSigning!: SealStateDto | null;
+  @ApiProperty({ type: SealStateDto, description: '印章现在的状态' }) now!: SealStateDto;
+}
+
 export class VerifiedCertificateDto {
   @ApiProperty() number!: string;
   @ApiProperty({ example: 'ev-charger' }) typeCode!: string;
@@ -56,6 +74,8 @@ export class VerifiedCertificateDto {
   documentSha256!: string | null;
   @ApiProperty({ nullable: true, type: Date }) revokedAt!: Date | null;
   @ApiProperty({ nullable: true, type: String }) revocationReason!: string | null;
+  @ApiProperty({ type: SealVerificationDto, nullable: true, description: '出具单位电子印章：签章时与现在的状态' })
+  seal!: SealVerificationDto | null;
 }
 
 export class VerdictDto {
@@ -84,6 +104,10 @@ export class PdfSignatureDto {
   @ApiProperty({ description: '签名范围覆盖整个文件' }) coversWholeFile!: boolean;
   @ApiProperty({ description: '签名证书链至区级根证书' }) chainsToRoot!: boolean;
   @ApiProperty({ type: [String] }) problems!: string[];
+  @ApiProperty({ nullable: true, type: String, description: '签名证书序列号（十六进制）' })
+  certificateSerial!: string | null;
+  @ApiProperty({ type: SealVerificationDto, nullable: true, description: '电子印章签名：签名时与现在的印章状态' })
+  seal!: SealVerificationDto | null;
 }
 
 export class PdfVerdictDto {
@@ -92,7 +116,7 @@ export class PdfVerdictDto {
     type: [String],
     example: ['signature_invalid'],
     description:
-      'no_signatures, signature_invalid, not_whole_file, untrusted_signer, timestamp_invalid, unknown_document, document_mismatch, certificate_revoked, certificate_expired',
+      'no_signatures, signature_invalid, not_whole_file, untrusted_signer, timestamp_invalid, unknown_document, document_mismatch, certificate_revoked, certificate_expired, seal_not_in_force_at_signing',
   })
   reasons!: PdfReason[];
   @ApiProperty() sha256!: string;
@@ -186,9 +210,13 @@ export function certificateDto(certificate: VerifiedCertificate | null): Verifie
     documentSha256: certificate.documentSha256,
     revokedAt: certificate.revokedAt,
     revocationReason: certificate.revocationReason,
+    seal: certificate.seal,
   };
 }
 
 export function chainUrlOf(certificate: VerifiedCertificate | null): string | null {
-  return certificate?.sealId ? `/api/trust-list/seals/${certificate.sealId}/chain.pem` : null;
+  if (!certificate?.sealId) return null;
+  // The chain of the certificate that sealed this document, which renewal or rotation may have replaced since.
+  const serial = certificate.seal?.certificateSerial;
+  return `/api/trust-list/seals/${certificate.sealId}/chain.pem${serial ? `?serial=${serial}` : ''}`;
 }

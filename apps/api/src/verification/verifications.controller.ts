@@ -15,7 +15,7 @@ import { Access, CurrentPerson, CurrentPrincipal } from '../auth/access';
 import { RateLimits } from '../auth/rate-limits';
 import { NoQuery } from '../http/no-query.dto';
 import { ApplicationIdParams } from '../applications/application.dto';
-import { CertificateDto, CertificateIdParams, SealIdParams } from '../certificates/certificate.dto';
+import { CertificateDto, CertificateIdParams, SealChainQuery, SealIdParams } from '../certificates/certificate.dto';
 import { certificateDtoOf } from '../certificates/certificates.controller';
 import { readPdfUpload } from './pdf-upload';
 import {
@@ -149,10 +149,10 @@ export class VerificationsController {
   @ApiProduces('application/x-pem-file')
   async sealChain(
     @Param() params: SealIdParams,
-    @Query(NoQuery) _query: object,
+    @Query() query: SealChainQuery,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string> {
-    const pem = await this.presentations.sealChainPem(params.id);
+    const pem = await this.presentations.sealChainPem(params.id, query.serial);
     if (!pem) throw new CertificateException(CertificateErrorCode.NotFound, { sealId: params.id });
     void reply
       .header('content-type', 'application/x-pem-file')

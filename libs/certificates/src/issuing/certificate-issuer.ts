@@ -206,6 +206,8 @@ export class CertificateIssuer implements OnModuleInit, OutboxHandler {
       signedAt,
     };
     const issued = await this.dataSource.transaction(async (m) => {
+      // Suspended, revoked or re-keyed while this run signed: refused here, retried with the seal as it is now.
+      await this.seals.confirmInForce(m, sealSigning.seal, signedAt);
       if (!(await this.applications.markIssued(m, applicationId, reserved))) return undefined;
       await m.update(CertificateEntity, { id: reserved.id }, recorded);
       const certificate = Object.assign(reserved, recorded);

@@ -48,6 +48,7 @@ const OID = {
   subjectKeyIdentifier: '2.5.29.14',
   authorityKeyIdentifier: '2.5.29.35',
   extendedKeyUsage: '2.5.29.37',
+  crlDistributionPoints: '2.5.29.31',
 } as const;
 
 /** RFC 5280 §4.2.1.12 key purposes. */
@@ -67,7 +68,8 @@ export const KEY_USAGE = {
 export type KeyUsage = keyof typeof KEY_USAGE;
 
 export interface CertificateRequest {
-  subject: DistinguishedName;
+  /** A name to write, or a Name node copied from an earlier certificate (a renewal keeps it byte for byte). */
+  subject: DistinguishedName | Asn1;
   /** The issuer's subject; for a self-signed root, the subject itself. */
   issuer: DistinguishedName;
   subjectPublicKeySpki: Buffer;
@@ -80,6 +82,8 @@ export interface CertificateRequest {
   /** Written critical: the certificate may serve these purposes only. */
   extendedKeyUsage?: ExtendedKeyUsage[];
   serialNumber?: Buffer;
+  /** Where the issuer publishes its CRL (RFC 5280 §4.2.1.13, a full-name URI). */
+  crlDistributionPoint?: string;
 }
 
 export interface IssuedCertificate {
@@ -103,7 +107,7 @@ export async function issueCertificate(
     signatureAlgorithm,
     nameOf(request.issuer),
     sequence([time(request.notBefore), time(request.notAfter)]),
-    nameOf(request.subject),
+    isAsn1(request.subject) ? request.subject : nameOf(request.subject),
     parseDer(request.subjectPublicKeySpki),
     contextTag(3, [
       sequence([
@@ -117,6 +121,9 @@ export async function issueCertificate(
                 sequence(request.extendedKeyUsage.map((purpose) => oid(EXTENDED_KEY_USAGE[purpose]))),
               ),
             ]
+          : []),
+        ...(request.crlDistributionPoint
+          ? [extension(OID.crlDistributionPoints, false, crlDistributionPoints(request.crlDistributionPoint))]
           : []),
         extension(OID.subjectKeyIdentifier, false, octetString(keyIdentifier(request.subjectPublicKeySpki))),
         extension(
@@ -160,7 +167,7 @@ function positiveSerial(): Buffer {
   return serial;
 }
 
-function time(date: Date): Asn1 {
+export function time(date: Date): Asn1 {
   // RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050.
   return date.getUTCFullYear() < 2050
     ? asn1.create(Class.UNIVERSAL, Type.UTCTIME, false, asn1.dateToUtcTime(date))
@@ -185,7 +192,24 @@ function nameOf(name: DistinguishedName): Asn1 {
   );
 }
 
-function extension(id: string, critical: boolean, value: Asn1): Asn1 {
+function isAsn1(value: DistinguishedName | Asn1): value is Asn1 {
+  return 'tagClass' in value && 'value' in value;
+}
+
+/** The subject (or issuer) Name of a certificate exactly as encoded there, for a CRL's issuer field. */
+export function subjectNameOf(certificateDer: Buffer): Asn1 {
+  const tbs = (parseDer(certificateDer).value as Asn1[])[0];
+  return (tbs.value as Asn1[])[5];
+}
+
+/** DistributionPoint { distributionPoint [0] { fullName [0] GeneralNames { [6] URI } } }, no reasons, no issuer. */
+function crlDistributionPoints(uri: string): Asn1 {
+  const uriName = asn1.create(Class.CONTEXT_SPECIFIC, 6, false, uri);
+  const fullName = asn1.create(Class.CONTEXT_SPECIFIC, 0, true, [uriName]);
+  return sequence([sequence([asn1.create(Class.CONTEXT_SPECIFIC, 0, true, [fullName])])]);
+}
+
+export function extension(id: string, critical: boolean, value: Asn1): Asn1 {
   return sequence([
     oid(id),
     ...(critical ? [asn1.create(Class.UNIVERSAL, Type.BOOLEAN, false, '\xff')] : []),
