@@ -4,6 +4,7 @@ import { ApplicationWorkflow1795500000000 } from './1795500000000-application-wo
 import { SigningAndCertificates1795600000000 } from './1795600000000-signing-and-certificates';
 import { Verification1795700000000 } from './1795700000000-verification';
 import { PowerGridDeliveries1795800000000 } from './1795800000000-power-grid-deliveries';
+import { StatisticsRollups1796200000000 } from './1796200000000-statistics-rollups';
 
 /** Every migration, in order. Listed explicitly so that bundling or renaming cannot silently drop one. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -14,4 +15,5 @@ export const migrations: Function[] = [
   SigningAndCertificates1795600000000,
   Verification1795700000000,
   PowerGridDeliveries1795800000000,
+  StatisticsRollups1796200000000,
 ];

@@ -42,6 +42,7 @@ import { NotificationsController } from './applications/notifications.controller
 import { CertificatesController } from './certificates/certificates.controller';
 import { VerificationModule } from '@zhengming/verification';
 import { PowerGridModule } from '@zhengming/power-grid';
+import { ReportsModule } from '@zhengming/reports';
 import { DeliveriesController } from './deliveries/deliveries.controller';
 import { VerificationsController } from './verification/verifications.controller';
 import { SealsController } from './certificates/seals.controller';
@@ -98,6 +99,8 @@ export class AppModule {
         CertificatesModule,
         VerificationModule,
         PowerGridModule,
+        // Without Redis no worker runs: the API keeps the statistics roll-ups fresh itself.
+        ReportsModule.forRoot({ periodic: !config.redis.url, intervalMs: config.reports.refreshIntervalMs }),
       ],
       controllers: [
         HealthController,

@@ -97,6 +97,10 @@ export interface PowerGridConfig {
   retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
 }
 
+export interface ReportsConfig {
+  refreshIntervalMs: number;
+}
+
 export interface AppConfig {
   http: HttpConfig;
   database: DatabaseConfig;
@@ -110,6 +114,7 @@ export interface AppConfig {
   signing: SigningConfig;
   verification: VerificationConfig;
   powerGrid: PowerGridConfig;
+  reports: ReportsConfig;
 }
 
 /** Raised at boot when the environment is wrong; its message names every offending variable. */
@@ -203,6 +208,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         maxDelayMs: e.POWER_GRID_RETRY_MAX_MS,
       },
     },
+    reports: { refreshIntervalMs: e.REPORTS_REFRESH_SECONDS * 1000 },
   };
 }
 

@@ -1,0 +1,14 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { REPORT_REFRESH_OPTIONS, ReportRefreshService, type ReportRefreshOptions } from './report-refresh.service';
+
+@Module({})
+export class ReportsModule {
+  /** `periodic`: this process keeps the roll-ups fresh (the worker, or the API when no worker runs). */
+  static forRoot(options: ReportRefreshOptions): DynamicModule {
+    return {
+      module: ReportsModule,
+      providers: [ReportRefreshService, { provide: REPORT_REFRESH_OPTIONS, useValue: options }],
+      exports: [ReportRefreshService],
+    };
+  }
+}
