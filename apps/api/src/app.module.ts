@@ -46,6 +46,7 @@ import { ReportsModule } from '@zhengming/reports';
 import { DeliveriesController } from './deliveries/deliveries.controller';
 import { VerificationsController } from './verification/verifications.controller';
 import { SealsController } from './certificates/seals.controller';
+import { ReportsController } from './reports/reports.controller';
 import { requestIdOf } from './http/request-id';
 
 @Module({})
@@ -119,6 +120,7 @@ export class AppModule {
         SealsController,
         VerificationsController,
         DeliveriesController,
+        ReportsController,
       ],
       providers: [
         MetricsService,

@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { ReportsService } from './reports.service';
 import { REPORT_REFRESH_OPTIONS, ReportRefreshService, type ReportRefreshOptions } from './report-refresh.service';
 
 @Module({})
@@ -7,8 +8,8 @@ export class ReportsModule {
   static forRoot(options: ReportRefreshOptions): DynamicModule {
     return {
       module: ReportsModule,
-      providers: [ReportRefreshService, { provide: REPORT_REFRESH_OPTIONS, useValue: options }],
-      exports: [ReportRefreshService],
+      providers: [ReportRefreshService, ReportsService, { provide: REPORT_REFRESH_OPTIONS, useValue: options }],
+      exports: [ReportRefreshService, ReportsService],
     };
   }
 }
