@@ -2,7 +2,8 @@ import { stringify } from 'csv-stringify/sync';
 import { Workbook } from 'exceljs';
 import type { CommitteesReport, EfficiencyReport, IssuanceReport } from './reports.service';
 
-export const REPORT_FORMATS = ['json', 'csv', 'xlsx'] as const;
+/** `svg` and `png`: the report's chart, drawn on the server (report-image.ts). */
+export const REPORT_FORMATS = ['json', 'csv', 'xlsx', 'svg', 'png'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 export interface ReportColumn {

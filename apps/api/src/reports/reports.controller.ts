@@ -1,16 +1,21 @@
 import { Controller, Get, Query, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, Matches } from 'class-validator';
+import type { EChartsOption } from 'echarts';
 import type { FastifyReply } from 'fastify';
 import { shanghaiDate } from '@zhengming/applications';
 import type { PersonPrincipal } from '@zhengming/identity';
 import { StaffRole } from '@zhengming/identity';
 import {
   REPORT_FORMATS,
+  REPORT_IMAGE_FONT_FAMILY,
   ReportsService,
   committeesTables,
   efficiencyTables,
   issuanceTables,
+  renderChartSvg,
+  reportImageOption,
+  svgToPng,
   toCsv,
   toXlsx,
   type ReportFormat,
@@ -54,6 +59,8 @@ export class ReportQueryDto {
 const CONTENT_TYPES: Record<Exclude<ReportFormat, 'json'>, string> = {
   csv: 'text/csv; charset=utf-8',
   xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  svg: 'image/svg+xml; charset=utf-8',
+  png: 'image/png',
 };
 
 const REPORT_STAFF = [StaffRole.Clerk, StaffRole.Approver, StaffRole.Supervisor, StaffRole.Admin];
@@ -70,29 +77,43 @@ export class ReportsController {
   @Get('issuance')
   @Access.staff(...REPORT_STAFF)
   @ApiOperation({ summary: '开具情况：各类证明按月（短区间按周或日）的申请数与出具数、合计与同比' })
-  @ApiProduces('application/json', CONTENT_TYPES.csv, CONTENT_TYPES.xlsx)
-  @ApiOkResponse({ description: 'format=json 时为报表 JSON；csv、xlsx 为下载文件' })
+  @ApiProduces('application/json', CONTENT_TYPES.csv, CONTENT_TYPES.xlsx, CONTENT_TYPES.svg, CONTENT_TYPES.png)
+  @ApiOkResponse({ description: 'format=json 时为报表 JSON；csv、xlsx 为下载文件；svg、png 为报表图表' })
   async issuance(
     @Query() query: ReportQueryDto,
     @CurrentPerson() person: PersonPrincipal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<unknown> {
     const report = await this.reports.issuance(await this.scope(person, query));
-    return this.answer(reply, query, 'issuance', report, issuanceTables(report));
+    return this.answer(
+      reply,
+      query,
+      'issuance',
+      report,
+      () => issuanceTables(report),
+      () => reportImageOption('issuance', report, REPORT_IMAGE_FONT_FAMILY),
+    );
   }
 
   @Get('committees')
   @Access.staff(...REPORT_STAFF)
   @ApiOperation({ summary: '村居分布与用印：各镇街、各村居的出具数与用印次数，出具覆盖率与未出具的村居' })
-  @ApiProduces('application/json', CONTENT_TYPES.csv, CONTENT_TYPES.xlsx)
-  @ApiOkResponse({ description: 'format=json 时为报表 JSON；csv、xlsx 为下载文件' })
+  @ApiProduces('application/json', CONTENT_TYPES.csv, CONTENT_TYPES.xlsx, CONTENT_TYPES.svg, CONTENT_TYPES.png)
+  @ApiOkResponse({ description: 'format=json 时为报表 JSON；csv、xlsx 为下载文件；svg、png 为报表图表' })
   async committees(
     @Query() query: ReportQueryDto,
     @CurrentPerson() person: PersonPrincipal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<unknown> {
     const report = await this.reports.committees(await this.scope(person, query));
-    return this.answer(reply, query, 'committees', report, committeesTables(report));
+    return this.answer(
+      reply,
+      query,
+      'committees',
+      report,
+      () => committeesTables(report),
+      () => reportImageOption('committees', report, REPORT_IMAGE_FONT_FAMILY),
+    );
   }
 
   @Get('efficiency')
@@ -100,15 +121,22 @@ export class ReportsController {
   @ApiOperation({
     summary: '办理效率与社会化应用：办理时长中位数与P90、按时办结率、补正率、不予通过率、各类机构核验量',
   })
-  @ApiProduces('application/json', CONTENT_TYPES.csv, CONTENT_TYPES.xlsx)
-  @ApiOkResponse({ description: 'format=json 时为报表 JSON；csv、xlsx 为下载文件' })
+  @ApiProduces('application/json', CONTENT_TYPES.csv, CONTENT_TYPES.xlsx, CONTENT_TYPES.svg, CONTENT_TYPES.png)
+  @ApiOkResponse({ description: 'format=json 时为报表 JSON；csv、xlsx 为下载文件；svg、png 为报表图表' })
   async efficiency(
     @Query() query: ReportQueryDto,
     @CurrentPerson() person: PersonPrincipal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<unknown> {
     const report = await this.reports.efficiency(await this.scope(person, query));
-    return this.answer(reply, query, 'efficiency', report, efficiencyTables(report));
+    return this.answer(
+      reply,
+      query,
+      'efficiency',
+      report,
+      () => efficiencyTables(report),
+      () => reportImageOption('efficiency', report, REPORT_IMAGE_FONT_FAMILY),
+    );
   }
 
   private scope(person: PersonPrincipal, query: ReportQueryDto): Promise<ReportScope> {
@@ -121,7 +149,8 @@ export class ReportsController {
     query: ReportQueryDto,
     name: string,
     report: { range: { from: string; to: string } },
-    tables: ReportTable[],
+    tables: () => ReportTable[],
+    chart: () => EChartsOption,
   ): Promise<unknown> {
     void reply.header('cache-control', 'private, no-store');
     const format = query.format ?? 'json';
@@ -131,6 +160,11 @@ export class ReportsController {
       .header('content-type', CONTENT_TYPES[format])
       .header('content-disposition', `attachment; filename="${file}"`)
       .header('x-content-type-options', 'nosniff');
-    return format === 'csv' ? toCsv(tables) : toXlsx(tables);
+    if (format === 'csv') return toCsv(tables());
+    if (format === 'xlsx') return toXlsx(tables());
+    const svg = renderChartSvg(chart());
+    // An SVG is a document that could carry script: served as a download, sandboxed, scripts off.
+    void reply.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; sandbox");
+    return format === 'svg' ? svg : svgToPng(svg);
   }
 }
