@@ -7,3 +7,4 @@ export * from './report-image';
 export * from './reports.exception';
 export * from './reports.service';
 export * from './reports.module';
+export * from './monthly-report';

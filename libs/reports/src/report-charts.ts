@@ -134,7 +134,6 @@ export function issuanceChartOption(report: IssuanceChartInput, look: ChartLook 
       {
         type: 'line' as const,
         name: '申请数（合计）',
-        smooth: true,
         symbolSize: 6,
         lineStyle: { width: 2, color: '#333' },
         itemStyle: { color: '#333' },
