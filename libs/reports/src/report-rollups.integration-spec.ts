@@ -255,6 +255,45 @@ describe(ReportRefreshService.name, () => {
     expect(await rollup(ds, 'report_daily', 'day')).toEqual(await recount(ds, DAY));
   });
 
+  it('keeps the district-wide monthly histograms and check counts equal to the raw rows', async () => {
+    const histogram = await ds.query(
+      `SELECT to_char(month, 'YYYY-MM') AS month, type_code AS type, hours, count FROM report_processing_district_monthly`,
+    );
+    const rawHistogram = await ds.query(
+      `SELECT ${MONTH('c.issued_at')} AS month, a.type_code AS type,
+              floor(extract(epoch FROM c.issued_at - a.submitted_at) / 3600)::int AS hours, count(*)::int AS count
+         FROM certificates c JOIN applications a ON a.id = c.application_id
+        WHERE c.status IN ('issued', 'revoked') GROUP BY 1, 2, 3`,
+    );
+    expect(sorted(histogram.map((h: Row) => ({ ...h, month: `${h.month}-01` })))).toEqual(sorted(rawHistogram));
+    const checks = await ds.query(
+      `SELECT to_char(month, 'YYYY-MM') AS month, type_code AS type, sector, count FROM report_verifications_district_monthly`,
+    );
+    const rawChecks = await ds.query(
+      `SELECT to_char(v.checked_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM') AS month, COALESCE(a.type_code, '') AS type,
+              v.sector, count(*)::int AS count
+         FROM verifications v LEFT JOIN certificates c ON c.id = v.certificate_id LEFT JOIN applications a ON a.id = c.application_id
+        GROUP BY 1, 2, 3`,
+    );
+    expect(sorted(checks)).toEqual(sorted(rawChecks));
+  });
+
+  it('rebuilds from scratch when every cell of half a year is noted (the path of a first refresh)', async () => {
+    for (const table of ['report_daily', 'report_monthly', 'report_processing_daily', 'report_processing_monthly']) {
+      await ds.query(`DELETE FROM ${table}`);
+    }
+    await ds.query(`DELETE FROM report_processing_district_monthly`);
+    await ds.query(
+      `INSERT INTO report_dirty (day, committee_id)
+       SELECT d::date, o.id FROM generate_series('2026-01-01'::date, '2026-06-30'::date, interval '1 day') d
+       CROSS JOIN organizations o WHERE o.level = 'committee'`,
+    );
+    const outcome = await sut.refresh();
+    expect(outcome.cells).toBe(181 * 366);
+    expect(await rollup(ds, 'report_daily', 'day')).toEqual(await recount(ds, DAY));
+    expect(await rollup(ds, 'report_monthly', 'month')).toEqual(await recount(ds, MONTH));
+  }, 120_000);
+
   describe('the reports read from them', () => {
     const admin: PersonPrincipal = {
       kind: 'person',
