@@ -35,7 +35,17 @@ export class StatisticsRollups1796200000000 implements MigrationInterface {
       `CREATE TABLE "report_verifications_monthly" ("count" integer NOT NULL, "month" date NOT NULL, "committee_id" uuid NOT NULL, "type_code" character varying(64) NOT NULL, "sector" character varying(16) NOT NULL, CONSTRAINT "PK_c507e0250c426bd863d6943de3d" PRIMARY KEY ("month", "committee_id", "type_code", "sector"))`,
     );
     await db.query(
+      `CREATE TABLE "report_processing_district_monthly" ("month" date NOT NULL, "type_code" character varying(64) NOT NULL, "hours" integer NOT NULL, "count" integer NOT NULL, CONSTRAINT "PK_55c70e89c538322774cffb170ce" PRIMARY KEY ("month", "type_code", "hours"))`,
+    );
+    await db.query(
+      `CREATE TABLE "report_verifications_district_monthly" ("month" date NOT NULL, "type_code" character varying(64) NOT NULL, "sector" character varying(16) NOT NULL, "count" integer NOT NULL, CONSTRAINT "PK_ca309caa9df3124715e119aaf38" PRIMARY KEY ("month", "type_code", "sector"))`,
+    );
+    await db.query(
       `CREATE TABLE "report_dirty" ("id" BIGSERIAL NOT NULL, "day" date NOT NULL, "committee_id" uuid NOT NULL, CONSTRAINT "PK_d200fe5d2efc105828e5d234783" PRIMARY KEY ("id"))`,
+    );
+    await db.query(`CREATE INDEX "report_daily_committee_day_idx" ON "report_daily" ("committee_id", "day") `);
+    await db.query(
+      `CREATE INDEX "report_processing_daily_committee_day_idx" ON "report_processing_daily" ("committee_id", "day") `,
     );
     await db.query(
       `CREATE INDEX "applications_committee_rejected_idx" ON "applications" ("committee_id", "decided_at") WHERE status = 'rejected'`,
@@ -170,11 +180,16 @@ export class StatisticsRollups1796200000000 implements MigrationInterface {
           INSERT INTO report_verifications_daily AS r (day, committee_id, type_code, sector, count)
           SELECT day, committee_id, type_code, sector, count FROM counted ORDER BY 1, 2, 3, 4
           ON CONFLICT (day, committee_id, type_code, sector) DO UPDATE SET count = r.count + excluded.count
+        ), monthly AS (
+          INSERT INTO report_verifications_monthly AS r (month, committee_id, type_code, sector, count)
+          SELECT date_trunc('month', day)::date, committee_id, type_code, sector, sum(count)::int
+            FROM counted GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+          ON CONFLICT (month, committee_id, type_code, sector) DO UPDATE SET count = r.count + excluded.count
         )
-        INSERT INTO report_verifications_monthly AS r (month, committee_id, type_code, sector, count)
-        SELECT date_trunc('month', day)::date, committee_id, type_code, sector, sum(count)::int
-          FROM counted GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
-        ON CONFLICT (month, committee_id, type_code, sector) DO UPDATE SET count = r.count + excluded.count;
+        INSERT INTO report_verifications_district_monthly AS r (month, type_code, sector, count)
+        SELECT date_trunc('month', day)::date, type_code, sector, sum(count)::int
+          FROM counted GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        ON CONFLICT (month, type_code, sector) DO UPDATE SET count = r.count + excluded.count;
         RETURN NULL;
       END $$`);
     await db.query(
@@ -197,6 +212,9 @@ export class StatisticsRollups1796200000000 implements MigrationInterface {
       INSERT INTO report_verifications_monthly (month, committee_id, type_code, sector, count)
       SELECT date_trunc('month', day)::date, committee_id, type_code, sector, sum(count)
         FROM report_verifications_daily GROUP BY 1, 2, 3, 4`);
+    await db.query(`
+      INSERT INTO report_verifications_district_monthly (month, type_code, sector, count)
+      SELECT month, type_code, sector, sum(count) FROM report_verifications_monthly GROUP BY 1, 2, 3`);
     await db.query(`
       INSERT INTO report_dirty (day, committee_id)
       SELECT report_day(submitted_at), committee_id FROM applications WHERE submitted_at IS NOT NULL
@@ -222,7 +240,11 @@ export class StatisticsRollups1796200000000 implements MigrationInterface {
     await db.query(`DROP INDEX "public"."certificates_seal_signed_idx"`);
     await db.query(`DROP INDEX "public"."applications_committee_submitted_idx"`);
     await db.query(`DROP INDEX "public"."applications_committee_rejected_idx"`);
+    await db.query(`DROP INDEX "public"."report_processing_daily_committee_day_idx"`);
+    await db.query(`DROP INDEX "public"."report_daily_committee_day_idx"`);
     await db.query(`DROP TABLE "report_dirty"`);
+    await db.query(`DROP TABLE "report_verifications_district_monthly"`);
+    await db.query(`DROP TABLE "report_processing_district_monthly"`);
     await db.query(`DROP TABLE "report_verifications_monthly"`);
     await db.query(`DROP TABLE "report_verifications_daily"`);
     await db.query(`DROP TABLE "report_processing_monthly"`);

@@ -27,8 +27,16 @@ export interface RefreshOutcome {
 /** Any process may refresh; one at a time does (transaction-scoped, so a crashed run frees it). */
 const REFRESH_LOCK = 'reports:refresh';
 
-/** A cell's day as half-open instants: c.day in Asia/Shanghai. */
-const IN_DAY = (column: string) => `${column} >= report_day_start(c.day) AND ${column} < report_day_start(c.day + 1)`;
+/**
+ * An instant in cell c's day: as a half-open range of instants, so that a refresh of a few cells walks
+ * an index on (committee, time) per cell; for many cells also as an equality on the day, so that a
+ * rebuild hash-joins the cells to one pass over the raw tables.
+ */
+const IN_DAY_RANGE = (column: string) =>
+  `${column} >= report_day_start(c.day) AND ${column} < report_day_start(c.day + 1)`;
+const IN_DAY_EQUAL = (column: string) => `report_day(${column}) = c.day AND ${IN_DAY_RANGE(column)}`;
+/** Above this many cells a refresh is a rebuild: one pass over the raw tables beats an index probe per cell. */
+const MANY_CELLS = 5_000;
 
 /**
  * Recounts the statistics cells that triggers marked dirty, exactly, from the raw tables.
@@ -93,6 +101,7 @@ export class ReportRefreshService implements OnApplicationBootstrap, OnApplicati
     const [{ cells }] = await m.query(`SELECT count(*)::int AS cells FROM report_cells`);
     if (cells === 0) return { ran: true, cells: 0 };
     await m.query(`ANALYZE report_cells`);
+    const IN_DAY = cells > MANY_CELLS ? IN_DAY_EQUAL : IN_DAY_RANGE;
 
     await m.query(
       `DELETE FROM report_daily r USING report_cells c WHERE r.day = c.day AND r.committee_id = c.committee_id`,
@@ -153,7 +162,10 @@ export class ReportRefreshService implements OnApplicationBootstrap, OnApplicati
     await m.query(`
       CREATE TEMP TABLE report_month_cells ON COMMIT DROP AS
       SELECT DISTINCT date_trunc('month', day)::date AS month, committee_id FROM report_cells`);
-    const IN_MONTH = `d.committee_id = mc.committee_id AND d.day >= mc.month AND d.day < (mc.month + interval '1 month')::date`;
+    await m.query(`ANALYZE report_month_cells`);
+    const IN_MONTH = `d.committee_id = mc.committee_id AND d.day >= mc.month AND d.day < (mc.month + interval '1 month')::date${
+      cells > MANY_CELLS ? ` AND date_trunc('month', d.day)::date = mc.month` : ''
+    }`;
     await m.query(
       `DELETE FROM report_monthly r USING report_month_cells mc WHERE r.month = mc.month AND r.committee_id = mc.committee_id`,
     );
@@ -172,6 +184,14 @@ export class ReportRefreshService implements OnApplicationBootstrap, OnApplicati
       SELECT mc.month, mc.committee_id, d.type_code, d.hours, sum(d.count)
         FROM report_month_cells mc JOIN report_processing_daily d ON ${IN_MONTH}
        GROUP BY 1, 2, 3, 4`);
+    await m.query(
+      `DELETE FROM report_processing_district_monthly WHERE month IN (SELECT DISTINCT month FROM report_month_cells)`,
+    );
+    await m.query(`
+      INSERT INTO report_processing_district_monthly (month, type_code, hours, count)
+      SELECT month, type_code, hours, sum(count) FROM report_processing_monthly
+       WHERE month IN (SELECT DISTINCT month FROM report_month_cells)
+       GROUP BY 1, 2, 3`);
     return { ran: true, cells };
   }
 }

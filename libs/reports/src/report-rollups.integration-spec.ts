@@ -7,7 +7,9 @@ import { openMigratedDataSource } from '../../../test/support/test-database';
 import { testCipher } from '../../../test/support/test-secrets';
 import { writeRandomHistory, type HistoryOutcome } from '../../../test/support/report-history';
 import { seedReferenceData } from '../../../db/seed';
+import { StaffRole, type PersonPrincipal } from '@zhengming/identity';
 import { ReportRefreshService } from './report-refresh.service';
+import { ReportsService } from './reports.service';
 
 type Row = Record<string, string | number>;
 
@@ -251,5 +253,107 @@ describe(ReportRefreshService.name, () => {
     expect([a.ran, b.ran].sort()).toEqual([false, true]);
     await sut.refresh();
     expect(await rollup(ds, 'report_daily', 'day')).toEqual(await recount(ds, DAY));
+  });
+
+  it('keeps the district-wide monthly histograms and check counts equal to the raw rows', async () => {
+    const histogram = await ds.query(
+      `SELECT to_char(month, 'YYYY-MM') AS month, type_code AS type, hours, count FROM report_processing_district_monthly`,
+    );
+    const rawHistogram = await ds.query(
+      `SELECT ${MONTH('c.issued_at')} AS month, a.type_code AS type,
+              floor(extract(epoch FROM c.issued_at - a.submitted_at) / 3600)::int AS hours, count(*)::int AS count
+         FROM certificates c JOIN applications a ON a.id = c.application_id
+        WHERE c.status IN ('issued', 'revoked') GROUP BY 1, 2, 3`,
+    );
+    expect(sorted(histogram.map((h: Row) => ({ ...h, month: `${h.month}-01` })))).toEqual(sorted(rawHistogram));
+    const checks = await ds.query(
+      `SELECT to_char(month, 'YYYY-MM') AS month, type_code AS type, sector, count FROM report_verifications_district_monthly`,
+    );
+    const rawChecks = await ds.query(
+      `SELECT to_char(v.checked_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM') AS month, COALESCE(a.type_code, '') AS type,
+              v.sector, count(*)::int AS count
+         FROM verifications v LEFT JOIN certificates c ON c.id = v.certificate_id LEFT JOIN applications a ON a.id = c.application_id
+        GROUP BY 1, 2, 3`,
+    );
+    expect(sorted(checks)).toEqual(sorted(rawChecks));
+  });
+
+  it('rebuilds from scratch when every cell of half a year is noted (the path of a first refresh)', async () => {
+    for (const table of ['report_daily', 'report_monthly', 'report_processing_daily', 'report_processing_monthly']) {
+      await ds.query(`DELETE FROM ${table}`);
+    }
+    await ds.query(`DELETE FROM report_processing_district_monthly`);
+    await ds.query(
+      `INSERT INTO report_dirty (day, committee_id)
+       SELECT d::date, o.id FROM generate_series('2026-01-01'::date, '2026-06-30'::date, interval '1 day') d
+       CROSS JOIN organizations o WHERE o.level = 'committee'`,
+    );
+    const outcome = await sut.refresh();
+    expect(outcome.cells).toBe(181 * 366);
+    expect(await rollup(ds, 'report_daily', 'day')).toEqual(await recount(ds, DAY));
+    expect(await rollup(ds, 'report_monthly', 'month')).toEqual(await recount(ds, MONTH));
+  }, 120_000);
+
+  describe('the reports read from them', () => {
+    const admin: PersonPrincipal = {
+      kind: 'person',
+      personId: '00000000-0000-0000-0000-000000000001',
+      sessionId: 'test',
+      roles: [
+        {
+          id: 'grant',
+          role: StaffRole.Admin,
+          organization: {
+            id: 'district',
+            code: '440118',
+            name: '增城区',
+            level: 'district',
+            parentId: null,
+            parent: null,
+          },
+        },
+      ],
+    };
+    // Ranges that start and end inside months, span whole months, or stay within one month.
+    const ranges = [
+      { from: '2026-02-10', to: '2026-04-20' },
+      { from: '2026-01-25', to: '2026-05-31' },
+      { from: '2026-03-01', to: '2026-03-31' },
+      { from: '2026-03-05', to: '2026-03-05' },
+      { from: '2026-01-01', to: '2026-12-31' },
+    ];
+    const bounds = (r: { from: string; to: string }) => [`${r.from}T00:00:00+08:00`, `${r.to}T23:59:59.999999+08:00`];
+
+    it.each(ranges)('give the raw count for $from … $to', async (range) => {
+      const reports = new ReportsService(ds);
+      const scope = await reports.scope(admin, range, '2026-11-26');
+      const [raw] = await ds.query(
+        `SELECT (SELECT count(*)::int FROM applications WHERE submitted_at BETWEEN $1 AND $2) AS applications,
+                (SELECT count(*)::int FROM certificates WHERE status <> 'pending' AND issued_at BETWEEN $1 AND $2) AS certificates,
+                (SELECT count(*)::int FROM applications WHERE status = 'rejected' AND decided_at BETWEEN $1 AND $2) AS rejected,
+                (SELECT count(*)::int FROM verifications WHERE checked_at BETWEEN $1 AND $2) AS verifications,
+                (SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY floor(extract(epoch FROM c.issued_at - a.submitted_at) / 3600))::int
+                   FROM certificates c JOIN applications a ON a.id = c.application_id
+                  WHERE c.status <> 'pending' AND c.issued_at BETWEEN $1 AND $2) AS median,
+                (SELECT percentile_disc(0.9) WITHIN GROUP (ORDER BY floor(extract(epoch FROM c.issued_at - a.submitted_at) / 3600))::int
+                   FROM certificates c JOIN applications a ON a.id = c.application_id
+                  WHERE c.status <> 'pending' AND c.issued_at BETWEEN $1 AND $2) AS p90`,
+        bounds(range),
+      );
+      const issuance = await reports.issuance(scope);
+      const efficiency = await reports.efficiency(scope);
+      const committees = await reports.committees(scope);
+      expect({
+        applications: issuance.totals.applications,
+        certificates: issuance.totals.certificates,
+        rejected: efficiency.rejections.rejected,
+        verifications: efficiency.verifications.totals.total,
+        median: efficiency.processing.medianHours,
+        p90: efficiency.processing.p90Hours,
+      }).toEqual(raw);
+      expect(issuance.series.reduce((sum, s) => sum + s.certificates, 0)).toBe(raw.certificates);
+      expect(committees.committees.reduce((sum, c) => sum + c.certificates, 0)).toBe(raw.certificates);
+      expect(committees.coverage.committees).toBe(366);
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import type { VerifierSectorOrAnonymous } from '@zhengming/verification';
 
 /**
@@ -42,6 +42,8 @@ abstract class ReportCountColumns {
 }
 
 @Entity({ name: 'report_daily' })
+// The refresh sums a committee's month from its days.
+@Index('report_daily_committee_day_idx', ['committeeId', 'day'])
 export class ReportDailyEntity extends ReportCountColumns {
   @PrimaryColumn({ type: 'date' })
   day!: string;
@@ -73,6 +75,7 @@ abstract class ProcessingHistogramColumns {
 
 /** How long the certificates issued that day took, as a histogram of whole hours. */
 @Entity({ name: 'report_processing_daily' })
+@Index('report_processing_daily_committee_day_idx', ['committeeId', 'day'])
 export class ReportProcessingDailyEntity extends ProcessingHistogramColumns {
   @PrimaryColumn({ type: 'date' })
   day!: string;
@@ -102,6 +105,25 @@ export class ReportProcessingMonthlyEntity extends ProcessingHistogramColumns {
   /** Whole hours from submission to issue (rounded down): exact buckets, so percentiles are exact. */
   @PrimaryColumn({ type: 'integer' })
   hours!: number;
+}
+
+/**
+ * The monthly histograms of the whole district, without the committee: a district-wide year reads a
+ * few thousand rows here instead of a row per committee, type and hour.
+ */
+@Entity({ name: 'report_processing_district_monthly' })
+export class ReportProcessingDistrictMonthlyEntity {
+  @PrimaryColumn({ type: 'date' })
+  month!: string;
+
+  @PrimaryColumn({ name: 'type_code', type: 'varchar', length: 64 })
+  typeCode!: string;
+
+  @PrimaryColumn({ type: 'integer' })
+  hours!: number;
+
+  @Column({ type: 'integer' })
+  count!: number;
 }
 
 /**
@@ -146,6 +168,23 @@ export class ReportVerificationsMonthlyEntity extends VerificationCountColumns {
   sector!: VerifierSectorOrAnonymous;
 }
 
+/** District-wide verification counts per month (checks that identified no certificate included). */
+@Entity({ name: 'report_verifications_district_monthly' })
+export class ReportVerificationsDistrictMonthlyEntity {
+  @PrimaryColumn({ type: 'date' })
+  month!: string;
+
+  /** '' for checks that identified no certificate. */
+  @PrimaryColumn({ name: 'type_code', type: 'varchar', length: 64 })
+  typeCode!: string;
+
+  @PrimaryColumn({ type: 'varchar', length: 16 })
+  sector!: VerifierSectorOrAnonymous;
+
+  @Column({ type: 'integer' })
+  count!: number;
+}
+
 /**
  * (day, committee) cells whose figures changed since the last refresh, written by triggers on
  * applications and certificates. Append-only (no uniqueness): a change committed while a refresh
@@ -168,7 +207,9 @@ export const REPORT_ENTITIES = [
   ReportMonthlyEntity,
   ReportProcessingDailyEntity,
   ReportProcessingMonthlyEntity,
+  ReportProcessingDistrictMonthlyEntity,
   ReportVerificationsDailyEntity,
   ReportVerificationsMonthlyEntity,
+  ReportVerificationsDistrictMonthlyEntity,
   ReportDirtyEntity,
 ];

@@ -389,10 +389,18 @@ export class ReportsService {
     keys: string[],
     sums: string[],
   ): Promise<Row[]> {
+    // District-wide, months of histograms and checks come from the tables without the committee.
+    const district = scope.committeeIds === null;
     const tables = {
       counts: ['report_daily', 'report_monthly'],
-      processing: ['report_processing_daily', 'report_processing_monthly'],
-      verifications: ['report_verifications_daily', 'report_verifications_monthly'],
+      processing: [
+        'report_processing_daily',
+        district ? 'report_processing_district_monthly' : 'report_processing_monthly',
+      ],
+      verifications: [
+        'report_verifications_daily',
+        district ? 'report_verifications_district_monthly' : 'report_verifications_monthly',
+      ],
     }[family];
     const plan = period === 'day' ? { days: [range], months: null } : planRange(range);
     const params: unknown[] = [];
