@@ -69,7 +69,7 @@ describe('demo history (seed:history)', () => {
     const again = await cli(['--years', '1', '--per-year', '10']);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('already has a seeded history');
-  });
+  }, 60_000);
 
   it('leaves roll-ups that agree exactly with a recount of the raw tables', async () => {
     const rollup = await ds.query(
@@ -107,7 +107,7 @@ describe('demo history (seed:history)', () => {
     );
     const rawChecks = await ds.query(`SELECT sector, count(*)::int AS n FROM verifications GROUP BY 1 ORDER BY 1`);
     expect(checks).toEqual(rawChecks);
-  });
+  }, 30_000);
 
   it('has the shape of a district’s history: seasons, growth, supplements, rejections and sectors', async () => {
     const [rates] = await ds.query(
@@ -143,7 +143,7 @@ describe('demo history (seed:history)', () => {
     expect(silent).toBeLessThan(80);
     const sectors: { sector: string }[] = await ds.query(`SELECT DISTINCT sector FROM verifications ORDER BY 1`);
     expect(sectors.map((s) => s.sector)).toEqual(['anonymous', 'bank', 'government', 'other', 'school']);
-  });
+  }, 30_000);
 
   it('shows on the seeded staff’s reports: the district, and committee A’s clerk in their own committee', async () => {
     const get = async (who: string, path: string) => {
@@ -158,5 +158,5 @@ describe('demo history (seed:history)', () => {
     expect(district.totals.certificates).toBeGreaterThan(1000);
     expect(clerk.totals.certificates).toBeGreaterThan(0);
     expect(clerk.totals.certificates).toBeLessThan(district.totals.certificates);
-  });
+  }, 30_000);
 });
