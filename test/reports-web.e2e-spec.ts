@@ -198,8 +198,9 @@ describe('statistics dashboard in Chromium', () => {
         await expect(text(page, 'committees-coverage')).resolves.toBe(
           `${committees.coverage.committeesIssuing} / ${committees.coverage.committees}`,
         );
+        // One town in view: the treemap shows its committees.
         const treemap = await chartText(page, 'treemap-chart');
-        expect(treemap).toContain('荔城街道');
+        expect(treemap).toContain(names.get(COMMITTEE_A)!.replace(/居民委员会$|村民委员会$/, ''));
         expect(treemap).not.toContain('新塘');
         const ranking = await chartText(page, 'ranking-chart');
         expect(ranking).toContain(names.get(COMMITTEE_A)!.replace(/居民委员会$|村民委员会$/, ''));
@@ -282,7 +283,8 @@ describe('statistics dashboard in Chromium', () => {
     const drawing = await svg.text();
     expect(drawing.startsWith('<svg')).toBe(true);
     expect(drawing).toContain('村居分布与用印');
-    expect(drawing).toContain('荔城街道');
-    expect(drawing).not.toContain('新塘镇');
+    expect(drawing).toContain(names.get(COMMITTEE_A)!.replace(/居民委员会$|村民委员会$/, ''));
+    expect(drawing).toContain('右：各村（居）委会出具数');
+    expect(drawing).not.toContain('新塘');
   }, 120_000);
 });

@@ -170,7 +170,10 @@ export function committeeRankingOption(
   };
 }
 
-/** Report 2, right: a treemap of the towns by certificates issued; a click opens a town's committees. */
+/**
+ * Report 2, right: a treemap of the towns by certificates issued (a click opens a town's committees),
+ * or of the committees when the report covers one town.
+ */
 export function townTreemapOption(report: CommitteesChartInput, look: ChartLook = {}): EChartsOption {
   const byTown = new Map<string, { name: string; value: number }[]>();
   for (const c of report.committees) {
@@ -196,9 +199,17 @@ export function townTreemapOption(report: CommitteesChartInput, look: ChartLook 
         label: { show: true, formatter: '{b}\n{c} 件', fontSize: look.compact ? 11 : 13 },
         upperLabel: { show: false },
         levels: [{ itemStyle: { borderColor: '#fff', borderWidth: 2, gapWidth: 2 } }],
-        data: report.towns
-          .filter((t) => t.certificates > 0)
-          .map((t) => ({ name: t.name, value: t.certificates, children: look.image ? undefined : byTown.get(t.name) })),
+        // One town in view (a supervisor, or a town filter): its committees are the picture.
+        data:
+          report.towns.length === 1
+            ? (byTown.get(report.towns[0].name) ?? [])
+            : report.towns
+                .filter((t) => t.certificates > 0)
+                .map((t) => ({
+                  name: t.name,
+                  value: t.certificates,
+                  children: look.image ? undefined : byTown.get(t.name),
+                })),
       },
     ],
   };
@@ -258,7 +269,7 @@ export function reportImageOption(
     const r = report as CommitteesChartInput;
     const subtitle =
       `${range} · ${r.coverage.committees} 个村（居）委会中 ${r.coverage.committeesIssuing} 个有出具` +
-      `（${percentText(r.coverage.share)}）· 左：出具数前 ${RANKING_LIMIT} 名 · 右：各镇街出具数`;
+      `（${percentText(r.coverage.share)}）· 左：出具数前 ${RANKING_LIMIT} 名 · 右：${r.towns.length === 1 ? '各村（居）委会' : '各镇街'}出具数`;
     const look: ChartLook = { image: { title: REPORT_TITLES.committees, subtitle, fontFamily } };
     const ranking = committeeRankingOption(r, look);
     const treemap = townTreemapOption(r, look);
