@@ -102,6 +102,13 @@ export class ReportRefreshService implements OnApplicationBootstrap, OnApplicati
     if (cells === 0) return { ran: true, cells: 0 };
     await m.query(`ANALYZE report_cells`);
     const IN_DAY = cells > MANY_CELLS ? IN_DAY_EQUAL : IN_DAY_RANGE;
+    if (cells <= MANY_CELLS) {
+      // PostgreSQL cannot estimate how few rows a range join to a handful of days matches, and would hash
+      // the whole raw tables (measured: 190–350 ms per statement at 300,000 certificates, against 12–41 ms
+      // probing the indexes per cell). For this transaction only.
+      await m.query(`SET LOCAL enable_hashjoin = off`);
+      await m.query(`SET LOCAL enable_mergejoin = off`);
+    }
 
     await m.query(
       `DELETE FROM report_daily r USING report_cells c WHERE r.day = c.day AND r.committee_id = c.committee_id`,
@@ -176,22 +183,30 @@ export class ReportRefreshService implements OnApplicationBootstrap, OnApplicati
              sum(d.revoked), sum(d.issued_within_limit), sum(d.issued_with_supplement), sum(d.supplement_rounds)
         FROM report_month_cells mc JOIN report_daily d ON ${IN_MONTH}
        GROUP BY 1, 2, 3`);
-    await m.query(
-      `DELETE FROM report_processing_monthly r USING report_month_cells mc WHERE r.month = mc.month AND r.committee_id = mc.committee_id`,
-    );
+    // The district's histogram follows by difference: minus the month rows recounted, plus their new counts.
     await m.query(`
-      INSERT INTO report_processing_monthly (month, committee_id, type_code, hours, count)
-      SELECT mc.month, mc.committee_id, d.type_code, d.hours, sum(d.count)
-        FROM report_month_cells mc JOIN report_processing_daily d ON ${IN_MONTH}
-       GROUP BY 1, 2, 3, 4`);
-    await m.query(
-      `DELETE FROM report_processing_district_monthly WHERE month IN (SELECT DISTINCT month FROM report_month_cells)`,
-    );
+      WITH gone AS (
+        DELETE FROM report_processing_monthly r USING report_month_cells mc
+         WHERE r.month = mc.month AND r.committee_id = mc.committee_id
+        RETURNING r.month, r.type_code, r.hours, r.count
+      )
+      INSERT INTO report_processing_district_monthly AS t (month, type_code, hours, count)
+      SELECT month, type_code, hours, -sum(count) FROM gone GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+      ON CONFLICT (month, type_code, hours) DO UPDATE SET count = t.count + excluded.count`);
     await m.query(`
-      INSERT INTO report_processing_district_monthly (month, type_code, hours, count)
-      SELECT month, type_code, hours, sum(count) FROM report_processing_monthly
-       WHERE month IN (SELECT DISTINCT month FROM report_month_cells)
-       GROUP BY 1, 2, 3`);
+      WITH added AS (
+        INSERT INTO report_processing_monthly (month, committee_id, type_code, hours, count)
+        SELECT mc.month, mc.committee_id, d.type_code, d.hours, sum(d.count)
+          FROM report_month_cells mc JOIN report_processing_daily d ON ${IN_MONTH}
+         GROUP BY 1, 2, 3, 4
+        RETURNING month, type_code, hours, count
+      )
+      INSERT INTO report_processing_district_monthly AS t (month, type_code, hours, count)
+      SELECT month, type_code, hours, sum(count) FROM added GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+      ON CONFLICT (month, type_code, hours) DO UPDATE SET count = t.count + excluded.count`);
+    await m.query(
+      `DELETE FROM report_processing_district_monthly WHERE count = 0 AND month IN (SELECT month FROM report_month_cells)`,
+    );
     return { ran: true, cells };
   }
 }
