@@ -49,6 +49,11 @@ export const RANKING_LIMIT = 15;
 const PALETTE = ['#1d5bbf', '#c8161d', '#f0a020', '#2e9d6a', '#7d4fc4', '#2aa7c9', '#8c6d46'];
 const MUTED = '#6b7785';
 
+/** A committee as a chart labels it: 城南社区居民委员会 → 城南社区, 沙埔村民委员会 → 沙埔村. */
+export function shortName(name: string): string {
+  return name.replace(/居民委员会$/, '').replace(/村民委员会$/, '村');
+}
+
 /** 0.1234 → "12.3%"; a missing ratio (nothing to divide by) → "—". */
 export function percentText(value: number | null): string {
   return value === null ? '—' : `${(value * 100).toFixed(1)}%`;
@@ -150,7 +155,7 @@ export function committeeRankingOption(
   limit = RANKING_LIMIT,
 ): EChartsOption {
   const shown = report.committees.slice(0, limit);
-  const names = shown.map((c) => c.name.replace(/居民委员会$|村民委员会$/, ''));
+  const names = shown.map((c) => shortName(c.name));
   return {
     ...base(look),
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, confine: true },
@@ -179,7 +184,7 @@ export function townTreemapOption(report: CommitteesChartInput, look: ChartLook 
   for (const c of report.committees) {
     if (c.certificates === 0) continue;
     const list = byTown.get(c.townName) ?? [];
-    list.push({ name: c.name.replace(/居民委员会$|村民委员会$/, ''), value: c.certificates });
+    list.push({ name: shortName(c.name), value: c.certificates });
     byTown.set(c.townName, list);
   }
   return {

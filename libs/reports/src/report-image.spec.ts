@@ -4,6 +4,7 @@ import {
   issuanceChartOption,
   percentText,
   reportImageOption,
+  shortName,
   type CommitteesChartInput,
   type EfficiencyChartInput,
   type IssuanceChartInput,
@@ -61,6 +62,11 @@ function pngSize(png: Buffer): { width: number; height: number } {
 }
 
 describe('report charts', () => {
+  it('name committees short, keeping what they are', () => {
+    expect(shortName('城南社区居民委员会')).toBe('城南社区');
+    expect(shortName('沙埔村民委员会')).toBe('沙埔村');
+  });
+
   it('say ratios and year-on-year changes as a reader expects', () => {
     expect(percentText(0.9167)).toBe('91.7%');
     expect(percentText(null)).toBe('—');
