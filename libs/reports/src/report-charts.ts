@@ -193,7 +193,7 @@ export function townTreemapOption(report: CommitteesChartInput, look: ChartLook 
     series: [
       {
         type: 'treemap',
-        name: '全部镇街',
+        name: report.towns.length === 1 ? report.towns[0].name : '全部镇街',
         roam: false,
         leafDepth: 1,
         top: look.image ? 96 : 8,
