@@ -87,6 +87,26 @@ describe('migrations and seed', () => {
       expect(await counts(sut)).toEqual({ district: 1, towns: 13, committees: 366, types: 5 });
     }, 60_000);
 
+    it('counts statistics by Asia/Shanghai days there too (time zone data, plpgsql triggers)', async () => {
+      const [{ day }] = await sut.query(`SELECT to_char(report_day('2026-01-31T16:30:00Z'), 'YYYY-MM-DD') AS day`);
+      expect(day).toBe('2026-02-01');
+      await sut.query(
+        `INSERT INTO verifications (certificate_id, institution_id, sector, method, result, checked_at)
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::varchar[], $4::varchar[], $5::varchar[], $6::timestamptz[])`,
+        [
+          [null, null],
+          [null, null],
+          ['anonymous', 'anonymous'],
+          ['qr', 'manual'],
+          ['unknown', 'unknown'],
+          ['2026-01-31T16:30:00Z', '2026-02-01T03:00:00Z'],
+        ],
+      );
+      expect(
+        await sut.query(`SELECT to_char(month, 'YYYY-MM') AS month, count FROM report_verifications_monthly`),
+      ).toEqual([{ month: '2026-02', count: 2 }]);
+    });
+
     it('serializes concurrent transactions on its single connection', async () => {
       const results = await Promise.all(
         Array.from({ length: 8 }, (_, i) =>

@@ -33,6 +33,7 @@ import {
 import { CertificateEntity, CertificateSerialEntity } from '@zhengming/certificates';
 import { PresentationKeyEntity, VerificationEntity } from '@zhengming/verification';
 import { PowerGridDeliveryEntity } from '@zhengming/power-grid';
+import { REPORT_ENTITIES } from '@zhengming/reports';
 import type { SchemaParts } from '@zhengming/database';
 import { migrations } from './migrations';
 
@@ -71,6 +72,7 @@ export const schema: SchemaParts = {
     VerificationEntity,
     PresentationKeyEntity,
     PowerGridDeliveryEntity,
+    ...REPORT_ENTITIES,
   ],
   migrations,
 };

@@ -116,6 +116,16 @@ const reviewers = (status: number): RouteCase['expect'] => ({
   'approver-a': { own: status, other: 403 },
 });
 
+/** Statistics: staff, each within their reach (a committee, a town, the district); residents and verifiers never. */
+const reportReaders: RouteCase['expect'] = {
+  default: 403,
+  anonymous: 401,
+  'clerk-a': { own: 200, other: 403 },
+  'approver-a': { own: 200, other: 403 },
+  'supervisor-a': { own: 200, other: 403 },
+  admin: 200,
+};
+
 const MATRIX: Record<string, RouteCase> = {
   'GET /health': { request: () => ({ path: '/health' }), expect: everyone(200) },
   'GET /health/ready': { request: () => ({ path: '/health/ready' }), expect: everyone(200) },
@@ -397,6 +407,18 @@ const MATRIX: Record<string, RouteCase> = {
   'GET /api/verifications/{number}/document.pdf': {
     request: () => ({ path: '/api/verifications/440118001001WT2026000001AA/document.pdf?code=ABCDEFGH' }),
     expect: everyone(404),
+  },
+  'GET /api/reports/issuance': {
+    request: (context) => ({ path: `/api/reports/issuance?committee=${context.committee}` }),
+    expect: reportReaders,
+  },
+  'GET /api/reports/committees': {
+    request: (context) => ({ path: `/api/reports/committees?committee=${context.committee}` }),
+    expect: reportReaders,
+  },
+  'GET /api/reports/efficiency': {
+    request: (context) => ({ path: `/api/reports/efficiency?committee=${context.committee}` }),
+    expect: reportReaders,
   },
   'GET /api/power-grid-deliveries': { request: () => ({ path: '/api/power-grid-deliveries' }), expect: adminOnly(200) },
   'POST /api/power-grid-deliveries/{id}/retry': {

@@ -42,10 +42,12 @@ import { NotificationsController } from './applications/notifications.controller
 import { CertificatesController } from './certificates/certificates.controller';
 import { VerificationModule } from '@zhengming/verification';
 import { PowerGridModule } from '@zhengming/power-grid';
+import { ReportsModule } from '@zhengming/reports';
 import { DeliveriesController } from './deliveries/deliveries.controller';
 import { VerificationsController } from './verification/verifications.controller';
 import { PkiController } from './certificates/pki.controller';
 import { SealsController } from './certificates/seals.controller';
+import { ReportsController } from './reports/reports.controller';
 import { requestIdOf } from './http/request-id';
 
 @Module({})
@@ -99,6 +101,8 @@ export class AppModule {
         CertificatesModule,
         VerificationModule,
         PowerGridModule,
+        // Without Redis no worker runs: the API keeps the statistics roll-ups fresh itself.
+        ReportsModule.forRoot({ periodic: !config.redis.url, intervalMs: config.reports.refreshIntervalMs }),
       ],
       controllers: [
         HealthController,
@@ -118,6 +122,7 @@ export class AppModule {
         PkiController,
         VerificationsController,
         DeliveriesController,
+        ReportsController,
       ],
       providers: [
         MetricsService,

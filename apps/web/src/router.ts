@@ -6,6 +6,8 @@ declare module 'vue-router' {
     requiresAuth?: boolean;
     /** Show the bottom tab bar on this page. */
     tabbar?: boolean;
+    /** Use the whole window on a desktop or wall display instead of the phone-width column. */
+    wide?: boolean;
   }
 }
 
@@ -125,6 +127,13 @@ export const router = createRouter({
       name: 'deliveries',
       component: () => import('./pages/DeliveriesPage.vue'),
       meta: { requiresAuth: true },
+    },
+    {
+      // Staff only; the API narrows every figure to the caller's district, town or committee.
+      path: '/reports',
+      name: 'reports',
+      component: () => import('./pages/ReportsPage.vue'),
+      meta: { requiresAuth: true, wide: true },
     },
     {
       path: '/admin/seals/:id',

@@ -10,12 +10,13 @@ import { NotificationsModule } from '@zhengming/notifications';
 import { StorageModule } from '@zhengming/storage';
 import { CertificatesModule } from '@zhengming/certificates';
 import { PowerGridModule } from '@zhengming/power-grid';
+import { ReportsModule } from '@zhengming/reports';
 import { schema } from '../../../db/schema';
 import { LOG_REDACT_PATHS } from '../../api/src/http/log-redaction';
 
 /**
  * The worker process: BullMQ processors over the same libraries as the API, no HTTP layer. Job
- * queues arrive with the contexts that need them: notifications, issuing, deliveries; statistics later.
+ * queues arrive with the contexts that need them: notifications, issuing, deliveries, statistics.
  */
 @Module({})
 export class WorkerModule {
@@ -46,6 +47,8 @@ export class WorkerModule {
         CertificatesModule,
         // Deliveries: every EV-charger certificate pushed to the power-supply company.
         PowerGridModule,
+        // Statistics: the roll-ups recounted from what changed, every REPORTS_REFRESH_SECONDS.
+        ReportsModule.forRoot({ periodic: true, intervalMs: config.reports.refreshIntervalMs }),
         ...extra,
       ],
     };

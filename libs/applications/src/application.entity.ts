@@ -31,6 +31,9 @@ import type { ApplicationStatus } from './application-state-machine';
 })
 @Index('applications_committee_status_idx', ['committeeId', 'status', 'submittedAt', 'id'])
 @Index('applications_applicant_idx', ['applicantId', 'createdAt', 'id'])
+// The statistics refresh recounts one committee's day: submissions and rejections by time.
+@Index('applications_committee_submitted_idx', ['committeeId', 'submittedAt'], { where: 'submitted_at IS NOT NULL' })
+@Index('applications_committee_rejected_idx', ['committeeId', 'decidedAt'], { where: `status = 'rejected'` })
 export class ApplicationEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

@@ -30,6 +30,9 @@ export type CertificateStatus = (typeof CERTIFICATE_STATUSES)[number];
 @Index('certificates_committee_issued_idx', ['committeeId', 'issuedAt'])
 @Index('certificates_seal_idx', ['sealId', 'issuedAt'])
 @Index('certificates_document_sha256_idx', ['documentSha256'])
+// The statistics refresh recounts one committee's day: revocations and seal uses by time.
+@Index('certificates_committee_revoked_idx', ['committeeId', 'revokedAt'], { where: `"status" = 'revoked'` })
+@Index('certificates_seal_signed_idx', ['sealId', 'signedAt'])
 export class CertificateEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

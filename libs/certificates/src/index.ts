@@ -8,3 +8,4 @@ export * from './issuing/issuance-listeners';
 export * from './issuing/certificate-renderer';
 export * from './issuing/render-document';
 export { fillTemplate, renderCertificate, type CertificateRenderInput } from './rendering';
+export { loadFont, pdfLibFontkit, type LoadedFont } from './rendering/fonts';

@@ -111,6 +111,10 @@ export interface IssuingConfig {
   retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
 }
 
+export interface ReportsConfig {
+  refreshIntervalMs: number;
+}
+
 export interface AppConfig {
   http: HttpConfig;
   database: DatabaseConfig;
@@ -126,6 +130,7 @@ export interface AppConfig {
   powerGrid: PowerGridConfig;
   timestamp: TimestampConfig;
   issuing: IssuingConfig;
+  reports: ReportsConfig;
 }
 
 /** Raised at boot when the environment is wrong; its message names every offending variable. */
@@ -232,6 +237,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         maxDelayMs: e.CERTIFICATE_ISSUE_RETRY_MAX_MS,
       },
     },
+    reports: { refreshIntervalMs: e.REPORTS_REFRESH_SECONDS * 1000 },
   };
 }
 

@@ -223,6 +223,11 @@ export const issuingConfigSchema = z.object({
     .default(10 * 60_000),
 });
 
+export const reportsConfigSchema = z.object({
+  /** How often the statistics roll-ups are recounted from what changed (the worker, or the API without Redis). */
+  REPORTS_REFRESH_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+});
+
 export const environmentSchema = httpConfigSchema
   .extend(databaseConfigSchema.shape)
   .extend(redisConfigSchema.shape)
@@ -236,6 +241,7 @@ export const environmentSchema = httpConfigSchema
   .extend(verificationConfigSchema.shape)
   .extend(powerGridConfigSchema.shape)
   .extend(timestampConfigSchema.shape)
-  .extend(issuingConfigSchema.shape);
+  .extend(issuingConfigSchema.shape)
+  .extend(reportsConfigSchema.shape);
 
 export type Environment = z.infer<typeof environmentSchema>;

@@ -7,6 +7,7 @@ import { CertificateErrorCode } from '@zhengming/certificates';
 import { SigningErrorCode } from '@zhengming/signing';
 import { VerificationErrorCode } from '@zhengming/verification';
 import { DeliveryErrorCode } from '@zhengming/power-grid';
+import { ReportErrorCode } from '@zhengming/reports';
 import { HttpErrorCode } from './http-error';
 
 export type ErrorCode =
@@ -19,7 +20,8 @@ export type ErrorCode =
   | SigningErrorCode
   | CertificateErrorCode
   | VerificationErrorCode
-  | DeliveryErrorCode;
+  | DeliveryErrorCode
+  | ReportErrorCode;
 
 /**
  * Every error code of every context and the HTTP status it answers with. A code added to a context
@@ -45,6 +47,12 @@ export const STATUS_OF_CODE: Readonly<Record<ErrorCode, HttpStatus>> = {
   [VerificationErrorCode.RateLimited]: HttpStatus.TOO_MANY_REQUESTS,
   [DeliveryErrorCode.NotFound]: HttpStatus.NOT_FOUND,
   [DeliveryErrorCode.NotDead]: HttpStatus.CONFLICT,
+  [ReportErrorCode.RangeInvalid]: HttpStatus.BAD_REQUEST,
+  [ReportErrorCode.RangeTooLong]: HttpStatus.BAD_REQUEST,
+  [ReportErrorCode.OrganizationUnknown]: HttpStatus.NOT_FOUND,
+  [ReportErrorCode.TypeUnknown]: HttpStatus.NOT_FOUND,
+  [ReportErrorCode.CommitteeNotInTown]: HttpStatus.BAD_REQUEST,
+  [ReportErrorCode.OutOfScope]: HttpStatus.FORBIDDEN,
   [VerificationErrorCode.PdfNotPdf]: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
   [VerificationErrorCode.PdfMalformed]: HttpStatus.BAD_REQUEST,
   [VerificationErrorCode.PdfEncrypted]: HttpStatus.BAD_REQUEST,
