@@ -353,6 +353,20 @@ const MATRIX: Record<string, RouteCase> = {
     }),
     expect: adminOnly(200),
   },
+  // A revoked committee seal's successor: each call revokes a spare seal of its own first.
+  'POST /api/seals/{id}/successor': {
+    request: async (context) => {
+      const id = await spareSeal(context);
+      const revoked = await context.api(`/api/seals/${id}/revocation`, {
+        method: 'POST',
+        headers: { ...context.admin, 'content-type': 'application/json' },
+        body: JSON.stringify({ reason: '矩阵测试准备' }),
+      });
+      if (revoked.status !== 200) throw new Error(`setup failed: ${revoked.status} ${revoked.text}`);
+      return { path: `/api/seals/${id}/successor` };
+    },
+    expect: adminOnly(201),
+  },
   // The CRL is public: relying parties fetch it from the address in every certificate.
   'GET /pki/crl/{file}': {
     request: async (context) => {

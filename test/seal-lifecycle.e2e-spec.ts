@@ -375,6 +375,26 @@ describe.each(['software', 'pkcs11'] as const)('seal lifecycle (%s key store)', 
     }
     expect(lastError).toBe('该电子印章已注销，不能再用印');
     expect((await resident.call('GET', `/api/applications/${draft.id}`)).body).toMatchObject({ status: 'approved' });
+
+    // The committee's next seal generation: the waiting application is issued under it at once.
+    const successor = await admin.call('POST', `/api/seals/${seal.id}/successor`);
+    expect(successor.status).toBe(201);
+    const next = successor.body as SealBody;
+    expect(next).toMatchObject({ status: 'active', code: `${seal.code.slice(0, 12)}2` });
+    await waitForStatus(resident, draft.id, 'issued');
+    const issuedBody = (await resident.call('GET', `/api/applications/${draft.id}/certificate`)).body as {
+      downloadUrl: string;
+    };
+    const download = await fetch(`${system.api.baseUrl}${issuedBody.downloadUrl}`, {
+      headers: { authorization: `Bearer ${resident.token}` },
+    });
+    const pdf = Buffer.from(await download.arrayBuffer());
+    const file = join(work, 'successor.pdf');
+    await writeFile(file, pdf);
+    expect(await sealSerialIn(file)).toBe(next.certificateSerial);
+    const repeated = await admin.call('POST', `/api/seals/${seal.id}/successor`);
+    expect(repeated.status).toBe(409);
+    expect((repeated.body as { code: string }).code).toBe('SEAL_STATUS_CONFLICT');
   });
 });
 

@@ -155,7 +155,7 @@ describe('seal registry in Chromium', () => {
     }
   }, 60_000);
 
-  it('the district admin suspends, reinstates, renews and finally revokes a seal from its page', async () => {
+  it('the district admin suspends, reinstates, renews and revokes a seal from its page, then issues its successor', async () => {
     const admin = await system.token('admin');
     const answer = await fetch(url(`/api/seals?q=${encodeURIComponent('新塘社区')}`), {
       headers: { authorization: `Bearer ${admin}` },
@@ -198,6 +198,15 @@ describe('seal registry in Chromium', () => {
       await expect(page.getByTestId('seal-suspend-button').count()).resolves.toBe(0);
       await expect(page.getByTestId('seal-renew-button').count()).resolves.toBe(0);
       await screenshot(page, '07-revoked');
+
+      // …but its committee gets its next seal generation, on a page of its own.
+      await page.getByTestId('seal-succeed-button').click();
+      await page.locator('.van-dialog__confirm').click();
+      await page.waitForURL(
+        (address) => address.pathname.startsWith('/admin/seals/') && !address.pathname.endsWith(seal.id),
+      );
+      await waitForText(page, 'seal-code', '4401181000012');
+      await waitForText(page, 'seal-status', '启用');
     } finally {
       await page.context().close();
     }

@@ -66,6 +66,7 @@ export const sealsApi = {
   revoke: (id: string, reason: string) => api.post<Seal>(at(id, '/revocation'), { reason }),
   renew: (id: string) => api.post<Seal>(at(id, '/certificate-renewal')),
   rotateKey: (id: string) => api.post<Seal>(at(id, '/key-rotation'), {}),
+  successor: (id: string) => api.post<Seal>(at(id, '/successor')),
 };
 
 /** Suspension and revocation need a reason the history and the verifiers show: 2 to 200 characters. */
@@ -73,7 +74,7 @@ export const SEAL_REASON_MIN = 2;
 export const SEAL_REASON_MAX = 200;
 
 /** The lifecycle steps the seal page offers, by what needs a reason and what is final. */
-export type SealAction = 'suspend' | 'reinstate' | 'revoke' | 'renew' | 'rotate';
+export type SealAction = 'suspend' | 'reinstate' | 'revoke' | 'renew' | 'rotate' | 'succeed';
 
 export const SEAL_ACTIONS: Readonly<
   Record<SealAction, { label: string; done: string; confirm: string; needsReason: boolean; danger: boolean }>
@@ -113,9 +114,16 @@ export const SEAL_ACTIONS: Readonly<
     needsReason: false,
     danger: false,
   },
+  succeed: {
+    label: '启用新印章',
+    done: '新印章已启用',
+    confirm: '为该村（居）委会签发新一代印章（新编码、新密钥和证书），等待出具的证明随即继续。',
+    needsReason: false,
+    danger: false,
+  },
 };
 
-/** What may be done to a seal in its status: nothing once revoked. */
+/** What may be done to a seal in its status: once revoked, only issuing its successor. */
 export function sealActionsFor(status: SealStatus): SealAction[] {
   switch (status) {
     case 'active':
@@ -123,7 +131,7 @@ export function sealActionsFor(status: SealStatus): SealAction[] {
     case 'suspended':
       return ['reinstate', 'renew', 'rotate', 'revoke'];
     case 'revoked':
-      return [];
+      return ['succeed'];
   }
 }
 

@@ -85,7 +85,7 @@ describe(SealLifecycleService.name, () => {
         return Promise.resolve();
       },
     } as unknown as AuditLog;
-    sut = new SealLifecycleService(dataSource, pki, keys, crl, audit);
+    sut = new SealLifecycleService(dataSource, pki, keys, crl, audit, seals);
     committee = await makeCommittee(dataSource, '440118001001');
     other = await makeCommittee(dataSource, '440118001002');
     await seals.ensureCommitteeSeals();
@@ -213,6 +213,20 @@ describe(SealLifecycleService.name, () => {
     const states = await seals.states(seal.id, new Date(revoked.statusChangedAt!.getTime() - 1));
     expect(states.atSigning?.status).toBe('active');
     expect(states.now).toMatchObject({ status: 'revoked', reason: '村委会撤并' });
+  });
+
+  it("issues a revoked committee seal's successor, once", async () => {
+    await expect(
+      sut.issueSuccessor(admin(), (await seals.forSigning(other.id, new Date())).seal.id),
+    ).rejects.toMatchObject({ code: SigningErrorCode.SealStatusConflict });
+    const successor = await sut.issueSuccessor(admin(), seal.id);
+    expect(successor).toMatchObject({ code: `${seal.code.slice(0, 12)}2`, status: 'active', name: seal.name });
+    expect(successor.keyId).not.toBe(seal.keyId);
+    expect((await seals.forSigning(committee.id, new Date())).seal.id).toBe(successor.id);
+    await expect(sut.issueSuccessor(admin(), seal.id)).rejects.toMatchObject({
+      code: SigningErrorCode.SealStatusConflict,
+    });
+    expect(audited.at(-1)).toBe('seal.succeed');
   });
 
   it('publishes an empty CRL for a CA with no revocations, and again once half its validity has passed', async () => {

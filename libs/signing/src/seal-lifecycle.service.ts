@@ -6,7 +6,7 @@ import { reaches, StaffRole, type Principal } from '@zhengming/identity';
 import { OrganizationEntity } from '@zhengming/organizations';
 import { CrlService } from './crl.service';
 import { PkiService, type IssuedEndEntity } from './pki.service';
-import { recordSealStatus } from './seals.service';
+import { recordSealStatus, SealsService } from './seals.service';
 import { SealCertificateEntity, SealEntity, type CrlReason, type SealStatusAction } from './signing.entities';
 import { SigningErrorCode, SigningException } from './signing.exception';
 import { SigningKeysService } from './signing-keys.service';
@@ -30,18 +30,22 @@ export type SealRevocationReason = (typeof SEAL_REVOCATION_REASONS)[number];
 export const ROTATION_REVOCATION_REASONS = ['keyCompromise', 'superseded'] as const satisfies readonly CrlReason[];
 export type RotationRevocationReason = (typeof ROTATION_REVOCATION_REASONS)[number];
 
-/** Something that must follow a seal's reinstatement (issuing that waited for it), in its transaction. */
+/**
+ * Something that must follow when a seal is in force again, reinstated or as the successor of a
+ * revoked one (issuing that waited for it), in that transaction.
+ */
 export interface SealLifecycleListener {
-  onReinstated(manager: EntityManager, seal: SealEntity): Promise<void>;
+  onInForce(manager: EntityManager, seal: SealEntity): Promise<void>;
 }
 
 /** Who may do what to a seal: the committee's approver can stop its seal at once; the rest is the district's. */
-const MAY: Record<'suspend' | 'reinstate' | 'revoke' | 'renew' | 'rotate', readonly StaffRole[]> = {
+const MAY: Record<'suspend' | 'reinstate' | 'revoke' | 'renew' | 'rotate' | 'succeed', readonly StaffRole[]> = {
   suspend: [StaffRole.Approver, StaffRole.Admin],
   reinstate: [StaffRole.Admin],
   revoke: [StaffRole.Admin],
   renew: [StaffRole.Admin],
   rotate: [StaffRole.Admin],
+  succeed: [StaffRole.Admin],
 };
 
 /**
@@ -61,6 +65,7 @@ export class SealLifecycleService {
     private readonly keys: SigningKeysService,
     private readonly crl: CrlService,
     private readonly audit: AuditLog,
+    private readonly seals: SealsService,
   ) {}
 
   register(listener: SealLifecycleListener): void {
@@ -79,7 +84,7 @@ export class SealLifecycleService {
     return this.change(ctx, sealId, 'reinstate', async (m, seal) => {
       if (seal.status !== 'suspended') throw this.conflict(seal, 'reinstate');
       await this.setStatus(m, ctx, seal, 'reinstate', 'active', reason ?? null);
-      for (const listener of this.listeners) await listener.onReinstated(m, seal);
+      for (const listener of this.listeners) await listener.onInForce(m, seal);
       return { reason: reason ?? null };
     });
   }
@@ -94,6 +99,20 @@ export class SealLifecycleService {
       await this.revokeCertificates(m, revoked, code, now);
       return { reason, code, serials: revoked.map((certificate) => certificate.serialHex) };
     });
+  }
+
+  /**
+   * A revoked committee seal's successor: the committee's next seal generation, so that it can issue
+   * again; applications that waited for a seal go on. Returns the new seal.
+   */
+  async issueSuccessor(ctx: SealActionContext, sealId: string): Promise<SealEntity> {
+    let successor: SealEntity | undefined;
+    await this.change(ctx, sealId, 'succeed', async (m, seal) => {
+      successor = await this.seals.issueCommitteeSuccessor(m, seal);
+      for (const listener of this.listeners) await listener.onInForce(m, successor);
+      return { successorId: successor.id, successorCode: successor.code };
+    });
+    return successor!;
   }
 
   /** A new certificate for the same key, before (or after) the current one expires. */

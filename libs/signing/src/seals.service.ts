@@ -223,6 +223,33 @@ export class SealsService {
     return seal;
   }
 
+  /**
+   * The next generation of a committee's seal after its seal was revoked (code ending in the next
+   * digit, a new key and certificate). Refused while the committee has a seal that is not revoked.
+   */
+  async issueCommitteeSuccessor(m: EntityManager, revoked: SealEntity): Promise<SealEntity> {
+    await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['seals:ensure-committees']);
+    const current = await m
+      .getRepository(SealEntity)
+      .createQueryBuilder('s')
+      .where(`s.organization_id = :organizationId AND s.status <> 'revoked'`, {
+        organizationId: revoked.organizationId,
+      })
+      .getOne();
+    if (revoked.kind !== 'committee' || revoked.status !== 'revoked' || current) {
+      throw new SigningException(SigningErrorCode.SealStatusConflict, {
+        sealId: revoked.id,
+        status: revoked.status,
+        current: current?.id,
+      });
+    }
+    const committee = await m.findOneOrFail(OrganizationEntity, {
+      where: { id: revoked.organizationId },
+      relations: { parent: true },
+    });
+    return this.createCommitteeSeal(m, committee, committee.parent?.name ?? '');
+  }
+
   private async createCommitteeSeal(
     m: EntityManager,
     committee: Pick<OrganizationEntity, 'id' | 'code' | 'name'>,

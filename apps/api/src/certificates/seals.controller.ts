@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { CertificatesService } from '@zhengming/certificates';
 import { StaffRole, type PersonPrincipal } from '@zhengming/identity';
@@ -130,6 +130,23 @@ export class SealsController {
       body.code ?? 'unspecified',
     );
     return sealDto(await this.seals.get(params.id));
+  }
+
+  @Post(':id/successor')
+  @HttpCode(201)
+  @Access.admin()
+  @ApiOperation({
+    summary: '为已注销的村（居）委会印章启用新一代印章（区级管理员；等待出具的证明随即继续）',
+  })
+  @ApiCreatedResponse({ type: SealDto })
+  async successor(
+    @Param() params: SealIdParams,
+    @Query(NoQuery) _query: object,
+    @CurrentPerson() person: PersonPrincipal,
+    @Req() request: FastifyRequest,
+  ): Promise<SealDto> {
+    const successor = await this.lifecycle.issueSuccessor({ principal: person, requestId: request.id }, params.id);
+    return sealDto(await this.seals.get(successor.id));
   }
 
   @Post(':id/certificate-renewal')

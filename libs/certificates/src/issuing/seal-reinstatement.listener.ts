@@ -4,7 +4,8 @@ import { ISSUE_CERTIFICATE_TOPIC } from '@zhengming/applications';
 import { SealLifecycleService, type SealEntity, type SealLifecycleListener } from '@zhengming/signing';
 
 /**
- * Issuing that waited for a suspended seal goes on when the seal is reinstated: the committee's
+ * Issuing that waited for a suspended (or revoked) seal goes on when the seal is reinstated (or its
+ * successor issued): the committee's
  * pending issue rows become due now (not at the end of their backoff), and rows whose attempts ran
  * out while the seal was suspended start afresh. Nothing is lost while a seal is suspended.
  */
@@ -18,7 +19,7 @@ export class SealReinstatementListener implements OnModuleInit, SealLifecycleLis
     this.lifecycle.register(this);
   }
 
-  async onReinstated(m: EntityManager, seal: SealEntity): Promise<void> {
+  async onInForce(m: EntityManager, seal: SealEntity): Promise<void> {
     const [, count] = (await m.query(
       `UPDATE outbox o
           SET status = 'pending', available_at = now(), locked_until = NULL,
@@ -28,6 +29,6 @@ export class SealReinstatementListener implements OnModuleInit, SealLifecycleLis
           AND a.committee_id = $2 AND a.status = 'approved'`,
       [ISSUE_CERTIFICATE_TOPIC, seal.organizationId],
     )) as [unknown, number];
-    if (count > 0) this.logger.log({ sealId: seal.id, resumed: count }, 'issuing resumed after seal reinstatement');
+    if (count > 0) this.logger.log({ sealId: seal.id, resumed: count }, 'issuing resumed: the seal is in force');
   }
 }
