@@ -33,6 +33,14 @@ import {
 import { CertificateEntity, CertificateSerialEntity } from '@zhengming/certificates';
 import { PresentationKeyEntity, VerificationEntity } from '@zhengming/verification';
 import { PowerGridDeliveryEntity } from '@zhengming/power-grid';
+import {
+  EnterpriseApiKeyEntity,
+  EnterpriseEntity,
+  EnterpriseSealApplicationEntity,
+  EnterpriseSealEntity,
+  EnterpriseSealUseEntity,
+  EnterpriseSealUserEntity,
+} from '@zhengming/enterprises';
 import type { SchemaParts } from '@zhengming/database';
 import { migrations } from './migrations';
 
@@ -71,6 +79,12 @@ export const schema: SchemaParts = {
     VerificationEntity,
     PresentationKeyEntity,
     PowerGridDeliveryEntity,
+    EnterpriseEntity,
+    EnterpriseSealApplicationEntity,
+    EnterpriseSealEntity,
+    EnterpriseSealUserEntity,
+    EnterpriseSealUseEntity,
+    EnterpriseApiKeyEntity,
   ],
   migrations,
 };

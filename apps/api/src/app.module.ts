@@ -46,6 +46,8 @@ import { DeliveriesController } from './deliveries/deliveries.controller';
 import { VerificationsController } from './verification/verifications.controller';
 import { PkiController } from './certificates/pki.controller';
 import { SealsController } from './certificates/seals.controller';
+import { EnterprisesModule } from '@zhengming/enterprises';
+import { EnterprisesController } from './enterprises/enterprises.controller';
 import { requestIdOf } from './http/request-id';
 
 @Module({})
@@ -99,6 +101,7 @@ export class AppModule {
         CertificatesModule,
         VerificationModule,
         PowerGridModule,
+        EnterprisesModule,
       ],
       controllers: [
         HealthController,
@@ -118,6 +121,7 @@ export class AppModule {
         PkiController,
         VerificationsController,
         DeliveriesController,
+        EnterprisesController,
       ],
       providers: [
         MetricsService,

@@ -7,6 +7,7 @@ import { CertificateErrorCode } from '@zhengming/certificates';
 import { SigningErrorCode } from '@zhengming/signing';
 import { VerificationErrorCode } from '@zhengming/verification';
 import { DeliveryErrorCode } from '@zhengming/power-grid';
+import { EnterpriseErrorCode } from '@zhengming/enterprises';
 import { HttpErrorCode } from './http-error';
 
 export type ErrorCode =
@@ -19,7 +20,8 @@ export type ErrorCode =
   | SigningErrorCode
   | CertificateErrorCode
   | VerificationErrorCode
-  | DeliveryErrorCode;
+  | DeliveryErrorCode
+  | EnterpriseErrorCode;
 
 /**
  * Every error code of every context and the HTTP status it answers with. A code added to a context
@@ -27,6 +29,23 @@ export type ErrorCode =
  */
 export const STATUS_OF_CODE: Readonly<Record<ErrorCode, HttpStatus>> = {
   [HttpErrorCode.RouteNotFound]: HttpStatus.NOT_FOUND,
+  [EnterpriseErrorCode.NotAnEnterprise]: HttpStatus.UNPROCESSABLE_ENTITY,
+  [EnterpriseErrorCode.ApplicationNotFound]: HttpStatus.NOT_FOUND,
+  [EnterpriseErrorCode.ApplicationDecided]: HttpStatus.CONFLICT,
+  [EnterpriseErrorCode.ApplicationPending]: HttpStatus.CONFLICT,
+  [EnterpriseErrorCode.NotLegalRepresentative]: HttpStatus.FORBIDDEN,
+  [EnterpriseErrorCode.SealKindHeld]: HttpStatus.CONFLICT,
+  [EnterpriseErrorCode.SealNotFound]: HttpStatus.NOT_FOUND,
+  [EnterpriseErrorCode.SealUserNotFound]: HttpStatus.NOT_FOUND,
+  [EnterpriseErrorCode.SealUserExists]: HttpStatus.CONFLICT,
+  [EnterpriseErrorCode.ApiKeyNotFound]: HttpStatus.NOT_FOUND,
+  [EnterpriseErrorCode.UseNotAuthorized]: HttpStatus.FORBIDDEN,
+  [EnterpriseErrorCode.UseNotPdf]: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+  [EnterpriseErrorCode.UsePdfMalformed]: HttpStatus.BAD_REQUEST,
+  [EnterpriseErrorCode.UsePdfEncrypted]: HttpStatus.BAD_REQUEST,
+  [EnterpriseErrorCode.UsePdfTooLarge]: HttpStatus.PAYLOAD_TOO_LARGE,
+  [EnterpriseErrorCode.UsePageOutOfRange]: HttpStatus.UNPROCESSABLE_ENTITY,
+  [EnterpriseErrorCode.UsePositionOffPage]: HttpStatus.UNPROCESSABLE_ENTITY,
   [SigningErrorCode.PkiNotInitialized]: HttpStatus.SERVICE_UNAVAILABLE,
   [SigningErrorCode.SealNotFound]: HttpStatus.NOT_FOUND,
   [SigningErrorCode.SealSuspended]: HttpStatus.CONFLICT,
