@@ -3,7 +3,6 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import sharp from 'sharp';
 import { pdfsig, qpdfCheck, trustingNssDatabase } from './support/pdf-tools';
@@ -97,28 +96,6 @@ describe('enterprise e-seals and the seal-use service (over HTTP, real PostgreSQ
 
   async function useLog(sealId: string): Promise<UseLog> {
     return (await json('legal-rep-a', 'GET', `/api/enterprise-seals/${sealId}/uses`)).body as UseLog;
-  }
-
-  /** What the seal lifecycle records when an admin suspends or revokes a seal (its routes are not here yet). */
-  async function setSealStatus(sealId: string, status: 'suspended' | 'revoked', reason: string): Promise<void> {
-    const client = new Client({ connectionString: db.url });
-    await client.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query(`UPDATE seals SET status = $2, status_reason = $3, status_changed_at = now() WHERE id = $1`, [
-        sealId,
-        status,
-        reason,
-      ]);
-      await client.query(
-        `INSERT INTO seal_status_events (seal_id, action, status, reason, occurred_at)
-         VALUES ($1, $2, $3, $4, now())`,
-        [sealId, status === 'revoked' ? 'revoke' : 'suspend', status, reason],
-      );
-      await client.query('COMMIT');
-    } finally {
-      await client.end();
-    }
   }
 
   beforeAll(async () => {
@@ -349,20 +326,48 @@ describe('enterprise e-seals and the seal-use service (over HTTP, real PostgreSQ
     expect(code(revoked)).toEqual({ status: 401, code: 'API_KEY_INVALID' });
   });
 
-  it('a suspended and a revoked seal refuse every use, and a removed user is refused', async () => {
+  it('a suspended and a revoked seal refuse every use; verification shows the state at signing and now', async () => {
     const user = await bearer('seal-user-a');
     const place = { page: '1', x: '300', y: '300' };
     const contractSeal = sealOf('contract');
     const before = (await useLog(contractSeal.id)).total;
 
-    await setSealStatus(contractSeal.id, 'suspended', '印章保管人员调整');
+    // The seal lifecycle's routes: the district admin suspends, reinstates and revokes enterprise seals too.
+    const suspension = await json('admin', 'POST', `/api/seals/${contractSeal.id}/suspension`, {
+      reason: '印章保管人员调整',
+    });
+    expect(suspension.body).toMatchObject({ status: 'suspended' });
     const suspended = await use(contractSeal.id, user, original, place);
     expect(code(suspended)).toEqual({ status: 409, code: 'SEAL_SUSPENDED' });
-    await setSealStatus(contractSeal.id, 'revoked', '企业注销');
+    await json('admin', 'POST', `/api/seals/${contractSeal.id}/reinstatement`, { reason: '已重新指定保管人员' });
+    const reinstated = await use(contractSeal.id, user, original, place);
+    expect(reinstated.status).toBe(200);
+    await json('admin', 'POST', `/api/seals/${contractSeal.id}/revocation`, { reason: '企业注销' });
     const revoked = await use(contractSeal.id, user, original, place);
     expect(code(revoked)).toEqual({ status: 409, code: 'SEAL_REVOKED' });
-    expect((await useLog(contractSeal.id)).total).toBe(before);
+    expect((await useLog(contractSeal.id)).total).toBe(before + 1);
 
+    // The document sealed while the seal was active: the PDF check names the seal, active then, revoked now.
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(reinstated.pdf!)], { type: 'application/pdf' }), 'sealed.pdf');
+    const verdict = await api('/api/verifications/pdf', { method: 'POST', body: form });
+    expect(verdict.status).toBe(200);
+    const [signature] = (verdict.body as { signatures: { intact: boolean; chainsToRoot: boolean; seal: unknown }[] })
+      .signatures;
+    expect(signature).toMatchObject({
+      intact: true,
+      chainsToRoot: true,
+      seal: {
+        code: contractSeal.code,
+        atSigning: { status: 'active' },
+        now: { status: 'revoked', reason: '企业注销' },
+      },
+    });
+  });
+
+  it('a removed user is refused; the admin reads any use log, a user none', async () => {
+    const user = await bearer('seal-user-a');
+    const place = { page: '1', x: '300', y: '300' };
     const financeSeal = sealOf('finance');
     const added = (await json('legal-rep-a', 'POST', `/api/enterprise-seals/${financeSeal.id}/users`, SEAL_USER))
       .body as SealBody;
