@@ -352,8 +352,27 @@ describe('enterprise e-seals and the seal-use service (over HTTP, real PostgreSQ
     form.append('file', new Blob([new Uint8Array(reinstated.pdf!)], { type: 'application/pdf' }), 'sealed.pdf');
     const verdict = await api('/api/verifications/pdf', { method: 'POST', body: form });
     expect(verdict.status).toBe(200);
-    const [signature] = (verdict.body as { signatures: { intact: boolean; chainsToRoot: boolean; seal: unknown }[] })
-      .signatures;
+    const body = verdict.body as {
+      valid: boolean;
+      reasons: string[];
+      documentMatches: boolean;
+      sealUse: unknown;
+      signatures: { intact: boolean; chainsToRoot: boolean; seal: unknown }[];
+    };
+    // Sealed by the platform while the seal was in force, byte for byte what the use gave back.
+    expect(body).toMatchObject({
+      valid: true,
+      reasons: [],
+      documentMatches: true,
+      sealUse: {
+        enterpriseName: ENTERPRISE.enterpriseName,
+        kindName: '合同专用章',
+        sealCode: contractSeal.code,
+        page: 1,
+        signedSha256: sha256(reinstated.pdf!),
+      },
+    });
+    const [signature] = body.signatures;
     expect(signature).toMatchObject({
       intact: true,
       chainsToRoot: true,
@@ -363,6 +382,13 @@ describe('enterprise e-seals and the seal-use service (over HTTP, real PostgreSQ
         now: { status: 'revoked', reason: '企业注销' },
       },
     });
+    // One byte changed in the sealed document: the signature breaks and the file is no longer the one sealed.
+    const tampered = Buffer.from(reinstated.pdf!);
+    tampered[Math.floor(original.length / 2)] ^= 0x01;
+    const tamperedForm = new FormData();
+    tamperedForm.append('file', new Blob([new Uint8Array(tampered)], { type: 'application/pdf' }), 'sealed.pdf');
+    const refused = await api('/api/verifications/pdf', { method: 'POST', body: tamperedForm });
+    expect(refused.body).toMatchObject({ valid: false, reasons: expect.arrayContaining(['signature_invalid']) });
   });
 
   it('a removed user is refused; the admin reads any use log, a user none', async () => {

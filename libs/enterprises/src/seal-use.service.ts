@@ -56,6 +56,20 @@ export interface SealUseView {
   certificateSerial: string;
 }
 
+/** A logged use that produced a given document: what the PDF check reports of an enterprise-sealed file. */
+export interface SealedDocument {
+  useId: string;
+  sealId: string;
+  sealCode: string;
+  enterpriseName: string;
+  creditCode: string;
+  kindName: string;
+  usedAt: Date;
+  page: number;
+  /** The SHA-256 of the PDF the use gave back. */
+  signedSha256: string;
+}
+
 /** Seal images drawn so far (a few kilobytes each): drawing one subsets a font, which costs milliseconds. */
 const IMAGE_CACHE_LIMIT = 500;
 
@@ -157,6 +171,43 @@ export class SealUseService {
         y: row.y,
         certificateSerial: row.certificateSerial,
       })),
+    };
+  }
+
+  /** The latest use whose signed result has one of these SHA-256s (hex), or null. */
+  async findByDocument(sha256s: string[]): Promise<SealedDocument | null> {
+    const [row] = (await this.dataSource.query(
+      `SELECT u.id, u.seal_id, s.code, e.name, e.credit_code, es.kind, u.used_at, u.page, u.signed_sha256
+         FROM enterprise_seal_uses u
+         JOIN seals s ON s.id = u.seal_id
+         JOIN enterprise_seals es ON es.seal_id = u.seal_id
+         JOIN enterprises e ON e.id = es.enterprise_id
+        WHERE u.signed_sha256 = ANY($1)
+        ORDER BY u.used_at DESC
+        LIMIT 1`,
+      [sha256s],
+    )) as {
+      id: string;
+      seal_id: string;
+      code: string;
+      name: string;
+      credit_code: string;
+      kind: keyof typeof ENTERPRISE_SEAL_KIND_NAMES;
+      used_at: Date;
+      page: number;
+      signed_sha256: string;
+    }[];
+    if (!row) return null;
+    return {
+      useId: row.id,
+      sealId: row.seal_id,
+      sealCode: row.code,
+      enterpriseName: row.name,
+      creditCode: row.credit_code,
+      kindName: ENTERPRISE_SEAL_KIND_NAMES[row.kind],
+      usedAt: row.used_at,
+      page: row.page,
+      signedSha256: row.signed_sha256,
     };
   }
 
