@@ -115,6 +115,10 @@ export class EnterpriseSeals1796100000000 implements MigrationInterface {
     await db.query(`DROP INDEX "public"."enterprise_seal_applications_applicant_idx"`);
     await db.query(`DROP TABLE "enterprise_seal_applications"`);
     await db.query(`DROP TABLE "enterprises"`);
+    // Enterprise seals go with the enterprises, with what the seal lifecycle recorded of them.
+    const enterpriseSeals = `SELECT "id" FROM "seals" WHERE "kind" = 'enterprise'`;
+    await db.query(`DELETE FROM "seal_status_events" WHERE "seal_id" IN (${enterpriseSeals})`);
+    await db.query(`DELETE FROM "seal_certificates" WHERE "seal_id" IN (${enterpriseSeals})`);
     await db.query(`DELETE FROM "seals" WHERE "kind" = 'enterprise'`);
     await db.query(`ALTER TABLE "seals" DROP CONSTRAINT "seals_owner_check"`);
     await db.query(`ALTER TABLE "seals" ALTER COLUMN "organization_id" SET NOT NULL`);

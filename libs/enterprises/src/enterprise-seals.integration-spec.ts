@@ -5,6 +5,7 @@ import type { SigningConfig } from '@zhengming/config';
 import { PeopleService } from '@zhengming/identity';
 import { PkiService, SealEntity, SealsService, SigningKeysService, SoftwareKeyStore } from '@zhengming/signing';
 import { openMigratedDataSource } from '../../../test/support/test-database';
+import { makeCommittee } from '../../signing/src/testing/committee';
 import { testCipher } from '../../../test/support/test-secrets';
 import { EnterpriseSealEntity } from './enterprise.entities';
 import { EnterpriseErrorCode } from './enterprise.exception';
@@ -14,6 +15,7 @@ describe(EnterpriseSealsService.name, () => {
   let close: () => Promise<void>;
   let dataSource: DataSource;
   let sut: EnterpriseSealsService;
+  let seals: SealsService;
   let legalRepresentative: EnterpriseActor;
   let stranger: EnterpriseActor;
   const admin: EnterpriseActor = { personId: '', isAdmin: true };
@@ -25,12 +27,8 @@ describe(EnterpriseSealsService.name, () => {
     const pki = new PkiService(dataSource, keys);
     await pki.initialize();
     const people = new PeopleService(dataSource, testCipher());
-    sut = new EnterpriseSealsService(
-      dataSource,
-      new SealsService(dataSource, pki, keys),
-      people,
-      new AuditLog(dataSource),
-    );
+    seals = new SealsService(dataSource, pki, keys);
+    sut = new EnterpriseSealsService(dataSource, seals, people, new AuditLog(dataSource));
     const register = (name: string, idNumber: string) => people.register({ name, idNumber }, dataSource.manager);
     legalRepresentative = { personId: (await register('郭振华', '440118198206110318')).id, isAdmin: false };
     stranger = { personId: (await register('林晓婷', '440118199409230226')).id, isAdmin: false };
@@ -80,5 +78,16 @@ describe(EnterpriseSealsService.name, () => {
     expect(await sut.authenticate('zes_nonsense')).toBeNull();
     await sut.revokeApiKey(enterpriseId!, row.id, legalRepresentative);
     expect(await sut.authenticate(key)).toBeNull();
+  });
+
+  it('reverts its migration with enterprise seals issued: they go, committee seals stay', async () => {
+    await makeCommittee(dataSource);
+    expect(await seals.ensureCommitteeSeals()).toMatchObject({ created: 1 });
+    expect(await dataSource.manager.count(SealEntity, { where: { kind: 'enterprise' } })).toBeGreaterThan(0);
+    await dataSource.undoLastMigration();
+    const left = (await dataSource.query(`SELECT kind FROM seals`)) as { kind: string }[];
+    expect(left).toEqual([{ kind: 'committee' }]);
+    await dataSource.runMigrations();
+    expect(await dataSource.manager.count(EnterpriseSealEntity)).toBe(0);
   });
 });
