@@ -251,27 +251,37 @@ async function readPdf(file: Buffer): Promise<PDFDocument> {
   }
 }
 
-/** The seal's square on the page, refused unless the page exists and the whole seal lies on it. */
-function placeOnPage(doc: PDFDocument, placement: SealPlacement) {
+/**
+ * The seal's square on the page, in the page's own coordinates, refused unless the page exists and the
+ * whole seal lies on its crop box. `x` and `y` are where the seal's centre goes on the page as shown,
+ * from its bottom left: a page with /Rotate is shown turned clockwise, so they are turned back here.
+ */
+export function placeOnPage(doc: PDFDocument, placement: SealPlacement) {
   const count = doc.getPageCount();
   if (!Number.isInteger(placement.page) || placement.page < 1 || placement.page > count) {
     throw new EnterpriseException(EnterpriseErrorCode.UsePageOutOfRange, { page: placement.page, pages: count });
   }
-  const box = doc.getPage(placement.page - 1).getCropBox();
+  const page = doc.getPage(placement.page - 1);
+  const box = page.getCropBox();
+  const turn = ((page.getRotation().angle % 360) + 360) % 360;
+  const shown = turn === 90 || turn === 270 ? { width: box.height, height: box.width } : box;
   const half = SEAL_DIAMETER / 2;
-  const rect = { x: placement.x - half, y: placement.y - half, width: SEAL_DIAMETER, height: SEAL_DIAMETER };
-  if (
-    rect.x < box.x ||
-    rect.y < box.y ||
-    rect.x + rect.width > box.x + box.width ||
-    rect.y + rect.height > box.y + box.height
-  ) {
+  const { x: u, y: v } = placement;
+  if (u - half < 0 || v - half < 0 || u + half > shown.width || v + half > shown.height) {
     throw new EnterpriseException(EnterpriseErrorCode.UsePositionOffPage, {
-      page: { x: box.x, y: box.y, width: box.width, height: box.height },
+      page: { width: shown.width, height: shown.height },
       sealDiameter: SEAL_DIAMETER,
     });
   }
-  return rect;
+  const centre =
+    turn === 90
+      ? { x: box.x + box.width - v, y: box.y + u }
+      : turn === 180
+        ? { x: box.x + box.width - u, y: box.y + box.height - v }
+        : turn === 270
+          ? { x: box.x + v, y: box.y + box.height - u }
+          : { x: box.x + u, y: box.y + v };
+  return { x: centre.x - half, y: centre.y - half, width: SEAL_DIAMETER, height: SEAL_DIAMETER };
 }
 
 function sha256(bytes: Uint8Array): string {

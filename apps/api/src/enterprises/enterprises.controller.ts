@@ -176,7 +176,7 @@ export class EnterprisesController {
   @ApiOperation({
     summary: '用章：上传 PDF，在指定页的指定位置加盖该印章，返回签章后的 PDF（PAdES，可见印章）',
     description:
-      'multipart/form-data：file（PDF）、page（页码，从 1 起）、x、y（印章中心，单位 pt，自页面左下角起）。' +
+      'multipart/form-data：file（PDF）、page（页码，从 1 起）、x、y（印章中心，单位 pt，按页面显示方向自左下角起；旋转的页面按显示方向计，印章正向盖上）。' +
       '用章人登录后调用；企业自己的系统以企业 API 密钥（X-API-Key: zes_…）调用，可用本企业的全部印章。' +
       '响应头 X-Seal-Use-Id 是用章记录的编号。',
   })

@@ -1,7 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PDFDocument, StandardFonts } from 'pdf-lib';
+import { degrees, PDFDocument, StandardFonts } from 'pdf-lib';
+import sharp from 'sharp';
 import { makeOpensslTestPki, type OpensslTestPki } from '../cms/testing/openssl-test-pki';
 import { loadReadablePdf } from '../pdf-check';
 import { signPdfIncrementally } from './incremental-signature';
@@ -9,10 +10,17 @@ import { contentsSizeFor } from './pdf-signing';
 
 const SEAL = '广州增城示例科技有限公司合同专用章';
 
-/** A small stand-in for the seal image: a one-page PDF with a red ring. */
+/** A small stand-in for the seal image: a one-page PDF with a red ring and a bar at its top, to see which way is up. */
 async function sealImage(): Promise<Uint8Array> {
   const doc = await PDFDocument.create();
   const page = doc.addPage([119, 119]);
+  page.drawRectangle({
+    x: 30,
+    y: 85,
+    width: 59,
+    height: 20,
+    color: { type: 'RGB', red: 0.85, green: 0.09, blue: 0.11 } as never,
+  });
   page.drawCircle({
     x: 59.5,
     y: 59.5,
@@ -113,5 +121,44 @@ describe(signPdfIncrementally.name, () => {
     // A byte in the middle of the original document.
     tampered[Math.floor(sources['pdf-lib, classic xref'].length / 2)] ^= 0x01;
     expect(pdfsig(tampered, 'tampered.pdf')).not.toContain('Signature is Valid.');
+  });
+
+  it('draws the seal upright on a page shown turned (/Rotate 90), where it is asked for as the page is shown', async () => {
+    const make = async (rotation: number) => {
+      const doc = await PDFDocument.create();
+      doc.addPage([595.28, 841.89]).setRotation(degrees(rotation));
+      return Buffer.from(await doc.save());
+    };
+    const signer = pki.signers[0];
+    const contentsSize = contentsSizeFor([signer.input.certificate, ...signer.input.chain], 'ec-p256');
+    const sealAt = async (file: Buffer, rect: { x: number; y: number }) =>
+      signPdfIncrementally(
+        file,
+        await loadReadablePdf(file),
+        { pageIndex: 0, rect: { ...rect, width: 119, height: 119 }, appearance: await sealImage() },
+        { signedAt: new Date(), reason: '用章', contentsSize },
+        signer.input,
+      );
+    // Shown upright, the seal's centre 150 pt from the left and 150 pt from the bottom of what is shown.
+    // Unturned: that is (150, 150) in the page's space. Turned 90° clockwise when shown: (595.28 − 150, 150).
+    const upright = await sealAt(await make(0), { x: 150 - 59.5, y: 150 - 59.5 });
+    const turned = await sealAt(await make(90), { x: 595.28 - 150 - 59.5, y: 150 - 59.5 });
+    const crop = async (file: Buffer, name: string, shownHeight: number) => {
+      writeFileSync(join(work, `${name}.pdf`), file);
+      execFileSync('pdftoppm', ['-png', '-r', '72', '-singlefile', join(work, `${name}.pdf`), join(work, name)]);
+      return sharp(readFileSync(join(work, `${name}.png`)))
+        .extract({ left: 150 - 60, top: Math.round(shownHeight - 150 - 60), width: 120, height: 120 })
+        .greyscale()
+        .raw()
+        .toBuffer();
+    };
+    const a = await crop(upright, 'upright', 841.89);
+    const b = await crop(turned, 'turned', 595.28);
+    let difference = 0;
+    for (let i = 0; i < a.length; i++) difference += Math.abs(a[i] - b[i]);
+    const inked = a.filter((value) => value < 200).length;
+    expect(inked).toBeGreaterThan(1000);
+    // The same picture in the same place, to within antialiasing.
+    expect(difference / a.length).toBeLessThan(3);
   });
 });

@@ -56,11 +56,16 @@ export async function signPdfIncrementally(
   const { width, height } = visible.rect;
   const scaleX = round(width / image.width);
   const scaleY = round(height / image.height);
+  // A page shown turned (/Rotate) turns its annotations with it: the appearance is turned back by the
+  // same angle, so the seal reads upright as the page is shown (ISO 32000-1 §12.5.5 fits it to /Rect).
+  const turn = ((page.getRotation().angle % 360) + 360) % 360;
+  const [cos, sin] = turn === 90 ? [0, 1] : turn === 180 ? [-1, 0] : turn === 270 ? [0, -1] : [1, 0];
   const appearance = context.register(
     context.stream(`q ${scaleX} 0 0 ${scaleY} 0 0 cm /Seal Do Q`, {
       Type: 'XObject',
       Subtype: 'Form',
       BBox: [0, 0, width, height],
+      Matrix: [cos, sin, -sin, cos, 0, 0],
       Resources: { XObject: { Seal: image.ref } },
     }),
   );
