@@ -103,7 +103,8 @@ describe('enterprise e-seals and the seal-use service (over HTTP, real PostgreSQ
 
   beforeAll(async () => {
     db = await createTestDatabase('enterprise');
-    system = await startSystem({ DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL });
+    // The smallest upload limit there is, so that a too-large file is quick to send.
+    system = await startSystem({ DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, SEAL_USE_MAX_BYTES: '65536' });
     work = mkdtempSync(join(tmpdir(), 'zm-enterprise-'));
     original = await contract();
   }, 120_000);
@@ -266,7 +267,7 @@ describe('enterprise e-seals and the seal-use service (over HTTP, real PostgreSQ
     expect(answer.headers.get('x-seal-use-id')).toBe((log.items[0] as unknown as { id: string }).id);
   });
 
-  it('refuses, with a clear code and nothing signed or logged: another seal, a non-PDF, an encrypted PDF, a page or place off the document', async () => {
+  it('refuses, with a clear code and nothing signed or logged: another seal, a non-PDF, an encrypted, broken or too large PDF, a page or place off the document', async () => {
     const contractSeal = sealOf('contract');
     const user = await bearer('seal-user-a');
     const before = (await useLog(contractSeal.id)).total;
@@ -287,6 +288,9 @@ describe('enterprise e-seals and the seal-use service (over HTTP, real PostgreSQ
     expect(code(encrypted)).toEqual({ status: 400, code: 'SEAL_USE_PDF_ENCRYPTED' });
     const truncated = await use(contractSeal.id, user, original.subarray(0, original.length - 40), place);
     expect(code(truncated)).toEqual({ status: 400, code: 'SEAL_USE_PDF_MALFORMED' });
+
+    const tooLarge = await use(contractSeal.id, user, Buffer.concat([original, Buffer.alloc(70_000, 0x20)]), place);
+    expect(code(tooLarge)).toEqual({ status: 413, code: 'SEAL_USE_PDF_TOO_LARGE' });
 
     const page3 = await use(contractSeal.id, user, original, { ...place, page: '3' });
     expect(code(page3)).toEqual({ status: 422, code: 'SEAL_USE_PAGE_OUT_OF_RANGE' });
