@@ -286,14 +286,16 @@ export class SealsService {
    */
   async issueCommitteeSuccessor(m: EntityManager, revoked: SealEntity): Promise<SealEntity> {
     await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['seals:ensure-committees']);
-    const current = await m
-      .getRepository(SealEntity)
-      .createQueryBuilder('s')
-      .where(`s.organization_id = :organizationId AND s.status <> 'revoked'`, {
-        organizationId: revoked.organizationId,
-      })
-      .getOne();
-    if (revoked.kind !== 'committee' || revoked.status !== 'revoked' || current) {
+    // Only a committee's seal has a committee to succeed it (an enterprise's is applied for anew).
+    const committeeId = revoked.kind === 'committee' ? revoked.organizationId : null;
+    const current = committeeId
+      ? await m
+          .getRepository(SealEntity)
+          .createQueryBuilder('s')
+          .where(`s.organization_id = :committeeId AND s.status <> 'revoked'`, { committeeId })
+          .getOne()
+      : null;
+    if (!committeeId || revoked.status !== 'revoked' || current) {
       throw new SigningException(SigningErrorCode.SealStatusConflict, {
         sealId: revoked.id,
         status: revoked.status,
@@ -301,7 +303,7 @@ export class SealsService {
       });
     }
     const committee = await m.findOneOrFail(OrganizationEntity, {
-      where: { id: revoked.organizationId },
+      where: { id: committeeId },
       relations: { parent: true },
     });
     return this.createCommitteeSeal(m, committee, committee.parent?.name ?? '');
