@@ -364,7 +364,7 @@ describe('enterprise e-seals and the seal-use service (over HTTP, real PostgreSQ
       reasons: string[];
       documentMatches: boolean;
       sealUse: unknown;
-      signatures: { intact: boolean; chainsToRoot: boolean; seal: unknown }[];
+      signatures: { intact: boolean; chainsToRoot: boolean; seal: unknown; timestamp: unknown }[];
     };
     // Sealed by the platform while the seal was in force, byte for byte what the use gave back.
     expect(body).toMatchObject({
@@ -383,6 +383,8 @@ describe('enterprise e-seals and the seal-use service (over HTTP, real PostgreSQ
     expect(signature).toMatchObject({
       intact: true,
       chainsToRoot: true,
+      // PAdES B-T: the district TSA's token over the signature value, valid.
+      timestamp: { valid: true, time: expect.any(String) },
       seal: {
         code: contractSeal.code,
         atSigning: { status: 'active' },
@@ -397,6 +399,24 @@ describe('enterprise e-seals and the seal-use service (over HTTP, real PostgreSQ
     tamperedForm.append('file', new Blob([new Uint8Array(tampered)], { type: 'application/pdf' }), 'sealed.pdf');
     const refused = await api('/api/verifications/pdf', { method: 'POST', body: tamperedForm });
     expect(refused.body).toMatchObject({ valid: false, reasons: expect.arrayContaining(['signature_invalid']) });
+  });
+
+  it('with the TSA down a use is refused (503) and nothing is signed or logged; once it is back the use goes through', async () => {
+    const invoice = sealOf('invoice');
+    await json('legal-rep-a', 'POST', `/api/enterprise-seals/${invoice.id}/users`, SEAL_USER);
+    const user = await bearer('seal-user-a');
+    const place = { page: '1', x: '300', y: '300' };
+    const before = (await useLog(invoice.id)).total;
+    await system.tsa!.control('/control/outage', { seconds: 60 });
+    try {
+      const refused = await use(invoice.id, user, original, place);
+      expect(code(refused)).toEqual({ status: 503, code: 'SEAL_USE_TIMESTAMP_UNAVAILABLE' });
+      expect((await useLog(invoice.id)).total).toBe(before);
+    } finally {
+      await system.tsa!.control('/control/outage', { seconds: 0 });
+    }
+    expect((await use(invoice.id, user, original, place)).status).toBe(200);
+    expect((await useLog(invoice.id)).total).toBe(before + 1);
   });
 
   it('a removed user is refused; the admin reads any use log, a user none', async () => {

@@ -18,6 +18,7 @@ export enum EnterpriseErrorCode {
   UsePdfTooLarge = 'SEAL_USE_PDF_TOO_LARGE',
   UsePageOutOfRange = 'SEAL_USE_PAGE_OUT_OF_RANGE',
   UsePositionOffPage = 'SEAL_USE_POSITION_OFF_PAGE',
+  UseTimestampUnavailable = 'SEAL_USE_TIMESTAMP_UNAVAILABLE',
 }
 
 export const enterpriseErrorMessages: MessageCatalogue<EnterpriseErrorCode> = {
@@ -38,6 +39,7 @@ export const enterpriseErrorMessages: MessageCatalogue<EnterpriseErrorCode> = {
   [EnterpriseErrorCode.UsePdfTooLarge]: 'PDF 文件过大',
   [EnterpriseErrorCode.UsePageOutOfRange]: '文件没有这一页，请核对盖章页码',
   [EnterpriseErrorCode.UsePositionOffPage]: '印章位置超出了页面，请核对盖章位置',
+  [EnterpriseErrorCode.UseTimestampUnavailable]: '时间戳服务暂时不可用，本次未盖章，请稍后再试',
 };
 
 export class EnterpriseException extends DomainException<EnterpriseErrorCode> {

@@ -14,6 +14,8 @@ import {
   SealsService,
   signPdfIncrementally,
   assertSealUsable,
+  TimestampError,
+  TimestampService,
 } from '@zhengming/signing';
 import { ENTERPRISE_SEAL_KIND_NAMES, EnterpriseSealUseEntity } from './enterprise.entities';
 import { EnterpriseErrorCode, EnterpriseException } from './enterprise.exception';
@@ -89,6 +91,7 @@ export class SealUseService {
     private readonly seals: SealsService,
     private readonly pki: PkiService,
     private readonly people: PeopleService,
+    private readonly timestamps: TimestampService,
     @Inject(SIGNING_CONFIG) private readonly config: SigningConfig,
   ) {}
 
@@ -114,19 +117,35 @@ export class SealUseService {
     const chain = await this.pki.chain();
     const certificates = [seal.certificateDer, chain.issuing.certificateDer, chain.root.certificateDer];
     const kindName = ENTERPRISE_SEAL_KIND_NAMES[record.link.kind];
-    const signed = await signPdfIncrementally(
-      file,
-      doc,
-      { pageIndex: placement.page - 1, rect, appearance: await this.image(record) },
-      {
-        signedAt: now,
-        reason: `${record.enterprise.name}${kindName}`,
-        location: '广东省广州市增城区',
-        signerName: `${record.enterprise.name}${kindName}`,
-        contentsSize: contentsSizeFor(certificates, signer.algorithm),
-      },
-      { signer, certificate: seal.certificateDer, chain: certificates.slice(1) },
-    );
+    let signed: Buffer;
+    try {
+      // PAdES B-T, as for certificates: the TSA's token over the signature value, unsigned attribute.
+      // Without a token nothing is signed: the caller is told to come back, nothing is logged.
+      const tokenBytes = await this.timestamps.tokenReserve();
+      signed = await signPdfIncrementally(
+        file,
+        doc,
+        { pageIndex: placement.page - 1, rect, appearance: await this.image(record) },
+        {
+          signedAt: now,
+          reason: `${record.enterprise.name}${kindName}`,
+          location: '广东省广州市增城区',
+          signerName: `${record.enterprise.name}${kindName}`,
+          contentsSize: contentsSizeFor(certificates, signer.algorithm, tokenBytes),
+        },
+        {
+          signer,
+          certificate: seal.certificateDer,
+          chain: certificates.slice(1),
+          timestamper: this.timestamps.timestamper,
+        },
+      );
+    } catch (error) {
+      if (error instanceof TimestampError) {
+        throw new EnterpriseException(EnterpriseErrorCode.UseTimestampUnavailable, { tsa: error.code });
+      }
+      throw error;
+    }
     const use = this.dataSource.manager.create(EnterpriseSealUseEntity, {
       sealId,
       personId: user.kind === 'person' ? user.personId : null,

@@ -46,6 +46,7 @@ export const STATUS_OF_CODE: Readonly<Record<ErrorCode, HttpStatus>> = {
   [EnterpriseErrorCode.UsePdfTooLarge]: HttpStatus.PAYLOAD_TOO_LARGE,
   [EnterpriseErrorCode.UsePageOutOfRange]: HttpStatus.UNPROCESSABLE_ENTITY,
   [EnterpriseErrorCode.UsePositionOffPage]: HttpStatus.UNPROCESSABLE_ENTITY,
+  [EnterpriseErrorCode.UseTimestampUnavailable]: HttpStatus.SERVICE_UNAVAILABLE,
   [SigningErrorCode.PkiNotInitialized]: HttpStatus.SERVICE_UNAVAILABLE,
   [SigningErrorCode.SealNotFound]: HttpStatus.NOT_FOUND,
   [SigningErrorCode.SealSuspended]: HttpStatus.CONFLICT,
