@@ -31,13 +31,26 @@ export function percentile(sorted: number[], p: number): number {
 /** HTTP load from this process against a server in another: every response time is kept, for exact percentiles. */
 export async function load(
   url: string,
-  options: { connections: number; durationSeconds: number; headers?: Record<string, string> },
+  options: {
+    connections: number;
+    durationSeconds: number;
+    headers?: Record<string, string>;
+    method?: 'GET' | 'POST';
+    body?: Buffer;
+  },
 ) {
   const times: number[] = [];
   let non2xx = 0;
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
-      { url, connections: options.connections, duration: options.durationSeconds, headers: options.headers },
+      {
+        url,
+        connections: options.connections,
+        duration: options.durationSeconds,
+        headers: options.headers,
+        method: options.method,
+        body: options.body,
+      },
       (error, result) => (error ? reject(error) : resolve(result)),
     );
     instance.on('response', (_client, status, _bytes, responseTime) => {

@@ -34,6 +34,14 @@ import { CertificateEntity, CertificateSerialEntity } from '@zhengming/certifica
 import { PresentationKeyEntity, VerificationEntity } from '@zhengming/verification';
 import { PowerGridDeliveryEntity } from '@zhengming/power-grid';
 import { REPORT_ENTITIES } from '@zhengming/reports';
+import {
+  EnterpriseApiKeyEntity,
+  EnterpriseEntity,
+  EnterpriseSealApplicationEntity,
+  EnterpriseSealEntity,
+  EnterpriseSealUseEntity,
+  EnterpriseSealUserEntity,
+} from '@zhengming/enterprises';
 import type { SchemaParts } from '@zhengming/database';
 import { migrations } from './migrations';
 
@@ -73,6 +81,12 @@ export const schema: SchemaParts = {
     PresentationKeyEntity,
     PowerGridDeliveryEntity,
     ...REPORT_ENTITIES,
+    EnterpriseEntity,
+    EnterpriseSealApplicationEntity,
+    EnterpriseSealEntity,
+    EnterpriseSealUserEntity,
+    EnterpriseSealUseEntity,
+    EnterpriseApiKeyEntity,
   ],
   migrations,
 };

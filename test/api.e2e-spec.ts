@@ -136,13 +136,14 @@ describe('API over HTTP (real PostgreSQL and Redis)', () => {
         body: JSON.stringify({ label: '测试' }),
       });
       const verifier = { 'x-api-key': (key.body as { key: string }).key };
-      // Review decisions belong to a committee's reviewers, not to the district admin.
+      // Review decisions on residents' applications belong to a committee's reviewers, not to the
+      // district admin (who decides enterprises' seal applications).
       const approver = { authorization: `Bearer ${await system.token('approver-a')}` };
       for (const { path, method } of routes) {
         if (path === '/health/ready') continue;
         const headers = path.startsWith('/api/verifier/')
           ? verifier
-          : /\/(accept|supplement-requests|reject|approve)$/.test(path)
+          : /^\/api\/applications\/.*\/(accept|supplement-requests|reject|approve)$/.test(path)
             ? approver
             : admin;
         const withParams = path.replace(/\{[^}]+\}/g, 'Bad%20Value%27%3B--');

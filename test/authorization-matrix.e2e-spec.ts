@@ -414,6 +414,79 @@ const MATRIX: Record<string, RouteCase> = {
     expect: signedIn(404),
   },
   'GET /api/me/verifications': { request: () => ({ path: '/api/me/verifications' }), expect: signedIn(200) },
+  // Enterprise seals: legal-rep-a's enterprise (see enterpriseSeal); none of the matrix callers is its
+  // legal representative or a named user, so they learn nothing of it (404) and may not use it (403).
+  'POST /api/enterprise-seal-applications': {
+    request: () => ({
+      path: '/api/enterprise-seal-applications',
+      body: { creditCode: '524401180506821509', enterpriseName: '矩阵测试协会', sealKinds: ['official'] },
+    }),
+    expect: signedIn(422),
+  },
+  'GET /api/enterprise-seal-applications': {
+    request: () => ({ path: '/api/enterprise-seal-applications' }),
+    expect: signedIn(200),
+  },
+  'GET /api/enterprise-seal-applications/{id}': {
+    request: async (context) => ({
+      path: `/api/enterprise-seal-applications/${(await enterpriseSeal(context)).applicationId}`,
+    }),
+    expect: { default: 404, anonymous: 401, verifier: 403, admin: 200 },
+  },
+  'POST /api/enterprise-seal-applications/{id}/approve': {
+    request: () => ({ path: `/api/enterprise-seal-applications/${randomUUID()}/approve` }),
+    expect: adminOnly(404),
+  },
+  'POST /api/enterprise-seal-applications/{id}/reject': {
+    request: () => ({ path: `/api/enterprise-seal-applications/${randomUUID()}/reject`, body: { reason: '矩阵测试' } }),
+    expect: adminOnly(404),
+  },
+  'GET /api/enterprise-seals': { request: () => ({ path: '/api/enterprise-seals' }), expect: signedIn(200) },
+  'GET /api/enterprise-seals/{id}': {
+    request: async (context) => ({ path: `/api/enterprise-seals/${(await enterpriseSeal(context)).sealId}` }),
+    expect: { default: 404, anonymous: 401, verifier: 403, admin: 200 },
+  },
+  'POST /api/enterprise-seals/{id}/users': {
+    request: async (context) => ({
+      path: `/api/enterprise-seals/${(await enterpriseSeal(context)).sealId}/users`,
+      body: { name: '林晓婷', idNumber: '440118199409230226' },
+    }),
+    expect: signedIn(404),
+  },
+  'DELETE /api/enterprise-seals/{id}/users/{userId}': {
+    request: async (context) => ({
+      path: `/api/enterprise-seals/${(await enterpriseSeal(context)).sealId}/users/${randomUUID()}`,
+    }),
+    expect: signedIn(404),
+  },
+  'POST /api/enterprise-seals/{id}/uses': {
+    request: async (context) => {
+      const form = new FormData();
+      form.append('page', '1');
+      form.append('x', '300');
+      form.append('y', '300');
+      form.append('file', new Blob(['not a pdf'], { type: 'text/plain' }), 'note.txt');
+      return { path: `/api/enterprise-seals/${(await enterpriseSeal(context)).sealId}/uses`, body: form };
+    },
+    expect: { default: 403, anonymous: 401 },
+  },
+  'GET /api/enterprise-seals/{id}/uses': {
+    request: async (context) => ({ path: `/api/enterprise-seals/${(await enterpriseSeal(context)).sealId}/uses` }),
+    expect: { default: 404, anonymous: 401, verifier: 403, admin: 200 },
+  },
+  'POST /api/enterprises/{id}/api-keys': {
+    request: async (context) => ({
+      path: `/api/enterprises/${(await enterpriseSeal(context)).enterpriseId}/api-keys`,
+      body: { label: '矩阵' },
+    }),
+    expect: signedIn(403),
+  },
+  'DELETE /api/enterprises/{id}/api-keys/{keyId}': {
+    request: async (context) => ({
+      path: `/api/enterprises/${(await enterpriseSeal(context)).enterpriseId}/api-keys/${randomUUID()}`,
+    }),
+    expect: signedIn(403),
+  },
   'POST /api/certificates/{id}/revocation': {
     request: () => ({ path: `/api/certificates/${randomUUID()}/revocation`, body: { reason: '矩阵测试' } }),
     expect: { default: 403, anonymous: 401, 'approver-a': 404, admin: 404 },
@@ -461,6 +534,29 @@ const MATRIX: Record<string, RouteCase> = {
     expect: { default: 404, anonymous: 401, verifier: 403, 'resident-a': 204 },
   },
 };
+
+let issuedEnterpriseSeal: Promise<{ applicationId: string; enterpriseId: string; sealId: string }> | undefined;
+
+/** legal-rep-a's enterprise with one seal, applied for and approved once per run. */
+function enterpriseSeal(context: Context) {
+  issuedEnterpriseSeal ??= (async () => {
+    const legalRepresentative = await context.as('legal-rep-a');
+    const applied = await legalRepresentative.call('POST', '/api/enterprise-seal-applications', {
+      creditCode: '91440118MA59C3KPXG',
+      enterpriseName: '广州增城示例科技有限公司',
+      sealKinds: ['official'],
+    });
+    const applicationId = await createdId(applied);
+    const approved = await context.api(`/api/enterprise-seal-applications/${applicationId}/approve`, {
+      method: 'POST',
+      headers: context.admin,
+    });
+    const body = approved.body as { enterpriseId: string; seals: { id: string }[] };
+    if (approved.status !== 200) throw new Error(`setup failed: ${approved.status} ${approved.text}`);
+    return { applicationId, enterpriseId: body.enterpriseId, sealId: body.seals[0].id };
+  })();
+  return issuedEnterpriseSeal;
+}
 
 /** The target committee's seal, looked up as the admin. */
 async function sealOf(context: Context): Promise<string> {

@@ -5,6 +5,7 @@ import { SigningAndCertificates1795600000000 } from './1795600000000-signing-and
 import { Verification1795700000000 } from './1795700000000-verification';
 import { PowerGridDeliveries1795800000000 } from './1795800000000-power-grid-deliveries';
 import { SealLifecycle1796000000000 } from './1796000000000-seal-lifecycle';
+import { EnterpriseSeals1796100000000 } from './1796100000000-enterprise-seals';
 import { StatisticsRollups1796200000000 } from './1796200000000-statistics-rollups';
 
 /** Every migration, in order. Listed explicitly so that bundling or renaming cannot silently drop one. */
@@ -17,5 +18,6 @@ export const migrations: Function[] = [
   Verification1795700000000,
   PowerGridDeliveries1795800000000,
   SealLifecycle1796000000000,
+  EnterpriseSeals1796100000000,
   StatisticsRollups1796200000000,
 ];

@@ -48,6 +48,8 @@ import { VerificationsController } from './verification/verifications.controller
 import { PkiController } from './certificates/pki.controller';
 import { SealsController } from './certificates/seals.controller';
 import { ReportsController } from './reports/reports.controller';
+import { EnterprisesModule } from '@zhengming/enterprises';
+import { EnterprisesController } from './enterprises/enterprises.controller';
 import { requestIdOf } from './http/request-id';
 
 @Module({})
@@ -103,6 +105,7 @@ export class AppModule {
         PowerGridModule,
         // Without Redis no worker runs: the API keeps the statistics roll-ups fresh itself.
         ReportsModule.forRoot({ periodic: !config.redis.url, intervalMs: config.reports.refreshIntervalMs }),
+        EnterprisesModule,
       ],
       controllers: [
         HealthController,
@@ -123,6 +126,7 @@ export class AppModule {
         VerificationsController,
         DeliveriesController,
         ReportsController,
+        EnterprisesController,
       ],
       providers: [
         MetricsService,

@@ -19,6 +19,9 @@ describe(PeopleDirectory.name, () => {
           'approver-b',
           'supervisor-a',
           'admin',
+          // An enterprise's legal representative and a member of its staff (enterprise seals).
+          'legal-rep-a',
+          'seal-user-a',
         ].sort(),
       );
     });

@@ -169,6 +169,26 @@ export async function uploadForm<T>(
   }
 }
 
+/**
+ * A multipart POST whose successful answer is a file (a sealed PDF), not JSON; refusals are the usual
+ * coded errors. Same session rules as `request`: one refresh and one retry on 401.
+ */
+export async function postFormForFile(path: string, buildForm: () => FormData): Promise<Blob> {
+  const post = () =>
+    fetch(path, { method: 'POST', headers: { ...csrfHeader }, body: buildForm(), credentials: 'same-origin' }).catch(
+      () => {
+        throw new ApiError(0, 'NETWORK_ERROR', errors.network);
+      },
+    );
+  let response = await post();
+  if (response.status === 401) {
+    if (await refreshSession()) response = await post();
+    if (response.status === 401) sessionExpiredListener?.();
+  }
+  if (!response.ok) throw await toApiError(response);
+  return response.blob();
+}
+
 /** The login is a full-page navigation: the API sends the browser to the identity platform. */
 export function loginUrl(returnTo: string): string {
   return `/api/auth/login?returnTo=${encodeURIComponent(returnTo)}`;

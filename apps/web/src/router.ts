@@ -149,6 +149,12 @@ export const router = createRouter({
       component: () => import('./pages/VerifyPage.vue'),
     },
     {
+      path: '/me/enterprise-seals',
+      name: 'enterprise-seals',
+      component: () => import('./pages/EnterpriseSealsPage.vue'),
+      meta: { requiresAuth: true },
+    },
+    {
       path: '/me/verifications',
       name: 'verifications',
       component: () => import('./pages/VerificationsPage.vue'),

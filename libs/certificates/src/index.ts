@@ -7,5 +7,12 @@ export * from './issuing/certificate-issuer';
 export * from './issuing/issuance-listeners';
 export * from './issuing/certificate-renderer';
 export * from './issuing/render-document';
-export { fillTemplate, renderCertificate, type CertificateRenderInput } from './rendering';
+export {
+  fillTemplate,
+  renderCertificate,
+  renderSealImage,
+  SEAL_DIAMETER,
+  type CertificateRenderInput,
+  type SealArtwork,
+} from './rendering';
 export { loadFont, pdfLibFontkit, type LoadedFont } from './rendering/fonts';

@@ -82,6 +82,7 @@ export interface SigningConfig {
   keyStore: KeyStoreConfig;
   algorithm: 'ec-p256' | 'rsa-2048';
   renderThreads: number;
+  sealUseMaxBytes: number;
 }
 
 export interface VerificationConfig {
@@ -289,6 +290,7 @@ function signingConfigOf(e: Environment): SigningConfig {
   const common = {
     algorithm: e.SIGNING_KEY_ALGORITHM,
     renderThreads: e.CERTIFICATE_RENDER_THREADS ?? Math.max(1, availableParallelism() - 1),
+    sealUseMaxBytes: e.SEAL_USE_MAX_BYTES,
   };
   if (e.KEY_STORE === 'pkcs11') {
     const missing = (['PKCS11_TOKEN_LABEL', 'PKCS11_PIN'] as const).filter((name) => !e[name]);

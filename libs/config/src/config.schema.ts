@@ -157,6 +157,13 @@ export const signingConfigSchema = z.object({
    * and talks to the database; measured best on two cores (README, Issuing).
    */
   CERTIFICATE_RENDER_THREADS: z.coerce.number().int().min(1).max(32).optional(),
+  /** Largest PDF an enterprise may upload to have sealed (用章服务). */
+  SEAL_USE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(64 * 1024)
+    .max(100 * 1024 * 1024)
+    .default(20 * 1024 * 1024),
 });
 
 export const verificationConfigSchema = z.object({

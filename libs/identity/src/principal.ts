@@ -20,7 +20,9 @@ export interface RoleGrant {
 export type Principal =
   | { kind: 'anonymous' }
   | { kind: 'person'; personId: string; sessionId: string; roles: readonly RoleGrant[] }
-  | { kind: 'institution'; institutionId: string; keyId: string; sector: VerifierSector };
+  | { kind: 'institution'; institutionId: string; keyId: string; sector: VerifierSector }
+  /** An enterprise's own system, by the enterprise's API key: it may only use that enterprise's seals. */
+  | { kind: 'enterprise'; enterpriseId: string; keyId: string };
 
 export type PersonPrincipal = Extract<Principal, { kind: 'person' }>;
 

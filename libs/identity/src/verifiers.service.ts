@@ -6,7 +6,7 @@ import { AuditLog } from '@zhengming/audit';
 import { preparedQuery } from '@zhengming/database';
 import { VerifierApiKeyEntity, VerifierInstitutionEntity, type VerifierSector } from './verifier-institution.entity';
 import { IdentityErrorCode, IdentityException } from './identity.exception';
-import { isValidCreditCode } from './credit-code';
+import { requireCreditCode } from './credit-code';
 import type { PersonPrincipal } from './principal';
 
 export interface NewInstitution {
@@ -59,8 +59,7 @@ export class VerifiersService {
   ) {}
 
   async createInstitution(input: NewInstitution, actor: PersonPrincipal, requestId?: string) {
-    const creditCode = input.creditCode?.trim().toUpperCase() || null;
-    if (creditCode && !isValidCreditCode(creditCode)) throw new IdentityException(IdentityErrorCode.CreditCodeInvalid);
+    const creditCode = input.creditCode?.trim() ? requireCreditCode(input.creditCode).value : null;
     return this.dataSource.transaction(async (manager) => {
       if (creditCode && (await manager.existsBy(VerifierInstitutionEntity, { creditCode }))) {
         throw new IdentityException(IdentityErrorCode.InstitutionExists);

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, IsNull, type EntityManager } from 'typeorm';
 import { AuditLog } from '@zhengming/audit';
-import { reaches, StaffRole, type Principal } from '@zhengming/identity';
+import { hasRole, reaches, StaffRole, type Principal } from '@zhengming/identity';
 import { OrganizationEntity } from '@zhengming/organizations';
 import { CrlService } from './crl.service';
 import { PkiService, type IssuedEndEntity } from './pki.service';
@@ -165,9 +165,17 @@ export class SealLifecycleService {
         .setLock('pessimistic_write')
         .where('s.id = :sealId', { sealId })
         .getOne();
-      const organization = seal && (await m.findOneBy(OrganizationEntity, { id: seal.organizationId }));
+      const organization = seal?.organizationId
+        ? await m.findOneBy(OrganizationEntity, { id: seal.organizationId })
+        : null;
+      // An enterprise's seal belongs to no organization of the district: the district admin acts on it.
+      const allowed = organization
+        ? reaches(ctx.principal, organization, MAY[action])
+        : seal?.kind === 'enterprise' &&
+          MAY[action].includes(StaffRole.Admin) &&
+          hasRole(ctx.principal, [StaffRole.Admin]);
       // Someone who may not act on the seal learns nothing about it, not even that it exists.
-      if (!seal || !organization || !reaches(ctx.principal, organization, MAY[action])) {
+      if (!seal || !allowed) {
         throw new SigningException(SigningErrorCode.SealNotFound, { sealId });
       }
       const now = new Date();

@@ -65,7 +65,7 @@ describe(SealsService.name, () => {
     await expect(sut.sealForSigning(seal.id, new Date())).rejects.toMatchObject({
       code: SigningErrorCode.SealSuspended,
     });
-    await expect(sut.forSigning(seal.organizationId, new Date())).rejects.toMatchObject({
+    await expect(sut.forSigning(seal.organizationId!, new Date())).rejects.toMatchObject({
       code: SigningErrorCode.SealSuspended,
     });
     await expect(dataSource.transaction((m) => sut.confirmInForce(m, seal, new Date()))).rejects.toMatchObject({
@@ -74,7 +74,7 @@ describe(SealsService.name, () => {
 
     const revokedAt = new Date(Date.now() + 2000);
     await setStatus('revoked', '村委会撤并', revokedAt);
-    await expect(sut.forSigning(seal.organizationId, new Date())).rejects.toMatchObject({
+    await expect(sut.forSigning(seal.organizationId!, new Date())).rejects.toMatchObject({
       code: SigningErrorCode.SealRevoked,
     });
 

@@ -3,10 +3,12 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { OrganizationEntity } from '@zhengming/organizations';
 import { PkiService } from './pki.service';
+import type { DistinguishedName } from './pki/x509';
 import {
   SealCertificateEntity,
   SealEntity,
   SealStatusEventEntity,
+  type SealKind,
   type SealStatus,
   type SealStatusAction,
 } from './signing.entities';
@@ -61,9 +63,21 @@ export function assertSealUsable(seal: Pick<SealEntity, 'id' | 'status' | 'notBe
   }
 }
 
+/** A seal to make: its owner, code, the name along its arc and the subject of its certificate. */
+export interface NewSeal {
+  kind: SealKind;
+  code: string;
+  name: string;
+  organizationId: string | null;
+  subject: DistinguishedName;
+}
+
+/** The district's code: enterprise seal codes start with it and a 9. */
+const DISTRICT_CODE = '440118';
+
 /**
- * The committees' electronic seals: one current seal per committee, each with its own key in the key
- * store and a certificate from the district's issuing CA.
+ * The electronic seals: one current seal per committee, and those issued to enterprises; each with its
+ * own key in the key store and a certificate from the district's issuing CA.
  */
 @Injectable()
 export class SealsService {
@@ -198,6 +212,49 @@ export class SealsService {
     return this.dataSource.manager.find(SealCertificateEntity, { where: { sealId }, order: { notBefore: 'DESC' } });
   }
 
+  /**
+   * The next enterprise seal code: the district's code, 9 and a six-digit serial. Call in the
+   * transaction that creates the seal, under a lock that serialises enterprise seal issuing.
+   */
+  async nextEnterpriseSealCode(m: EntityManager): Promise<string> {
+    const [row] = (await m.query(
+      `SELECT max(substring(code FROM 8)::int) AS last FROM seals WHERE kind = 'enterprise' AND code LIKE $1`,
+      [`${DISTRICT_CODE}9%`],
+    )) as { last: number | null }[];
+    return `${DISTRICT_CODE}9${String((row?.last ?? 0) + 1).padStart(6, '0')}`;
+  }
+
+  /**
+   * Makes a seal for an owner other than a committee (an enterprise): a new key in the key store, its
+   * certificate from the issuing CA, and the seal registered with its lifecycle (registerSeal).
+   */
+  async create(
+    m: EntityManager,
+    input: NewSeal,
+    actorId: string | null = null,
+    years = SEAL_CERTIFICATE_YEARS,
+  ): Promise<SealEntity> {
+    const key = await this.keys.create(m, `seal-${input.code}`);
+    const issued = await this.pki.issueSigningCertificate(m, input.subject, key, years);
+    const seal = m.create(SealEntity, {
+      kind: input.kind,
+      code: input.code,
+      organizationId: input.organizationId,
+      name: input.name,
+      status: 'active',
+      statusReason: null,
+      statusChangedAt: new Date(),
+      statusChangedBy: actorId,
+      keyId: key.id,
+      issuerId: issued.issuerId,
+      certificateDer: issued.der,
+      serialHex: issued.serialHex,
+      notBefore: issued.notBefore,
+      notAfter: issued.notAfter,
+    });
+    return registerSeal(m, seal, actorId);
+  }
+
   async list(query: SealQuery): Promise<{ items: SealEntity[]; total: number }> {
     const qb = this.dataSource
       .getRepository(SealEntity)
@@ -229,14 +286,16 @@ export class SealsService {
    */
   async issueCommitteeSuccessor(m: EntityManager, revoked: SealEntity): Promise<SealEntity> {
     await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['seals:ensure-committees']);
-    const current = await m
-      .getRepository(SealEntity)
-      .createQueryBuilder('s')
-      .where(`s.organization_id = :organizationId AND s.status <> 'revoked'`, {
-        organizationId: revoked.organizationId,
-      })
-      .getOne();
-    if (revoked.kind !== 'committee' || revoked.status !== 'revoked' || current) {
+    // Only a committee's seal has a committee to succeed it (an enterprise's is applied for anew).
+    const committeeId = revoked.kind === 'committee' ? revoked.organizationId : null;
+    const current = committeeId
+      ? await m
+          .getRepository(SealEntity)
+          .createQueryBuilder('s')
+          .where(`s.organization_id = :committeeId AND s.status <> 'revoked'`, { committeeId })
+          .getOne()
+      : null;
+    if (!committeeId || revoked.status !== 'revoked' || current) {
       throw new SigningException(SigningErrorCode.SealStatusConflict, {
         sealId: revoked.id,
         status: revoked.status,
@@ -244,7 +303,7 @@ export class SealsService {
       });
     }
     const committee = await m.findOneOrFail(OrganizationEntity, {
-      where: { id: revoked.organizationId },
+      where: { id: committeeId },
       relations: { parent: true },
     });
     return this.createCommitteeSeal(m, committee, committee.parent?.name ?? '');

@@ -103,24 +103,36 @@ export class CertificateAuthorityEntity extends CertifiedKeyColumns {
 export const SEAL_STATUSES = ['active', 'suspended', 'revoked'] as const;
 export type SealStatus = (typeof SEAL_STATUSES)[number];
 
-/** An electronic seal: its image is drawn from `name` and `code`; its key signs what it seals. */
+export const SEAL_KINDS = ['committee', 'enterprise'] as const;
+export type SealKind = (typeof SEAL_KINDS)[number];
+
+/**
+ * An electronic seal: its image is drawn from `name` and `code`; its key signs what it seals. A
+ * committee's seal belongs to its organization; an enterprise's seal has no organization here (the
+ * enterprises context links it to its enterprise).
+ */
 @Entity({ name: 'seals' })
 @Check('seals_status_check', `"status" IN ('active', 'suspended', 'revoked')`)
-@Check('seals_kind_check', `"kind" IN ('committee')`)
+@Check('seals_kind_check', `"kind" IN ('committee', 'enterprise')`)
+@Check('seals_owner_check', `("kind" = 'committee') = ("organization_id" IS NOT NULL)`)
 @Index('seals_organization_current_key', ['organizationId'], { unique: true, where: `"status" <> 'revoked'` })
 export class SealEntity extends IssuedKeyColumns {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
 
   @Column({ type: 'varchar', length: 16 })
-  kind!: 'committee';
+  kind!: SealKind;
 
-  /** 13 digits: the committee's 12-digit code and the seal's generation. */
+  /**
+   * 13 digits. A committee's seal: the committee's 12-digit code and the seal's generation. An
+   * enterprise's: the district's code, 9 (no town's code starts with it) and a serial of six digits.
+   */
   @Column({ type: 'varchar', length: 13, unique: true })
   code!: string;
 
-  @Column({ name: 'organization_id', type: 'uuid' })
-  organizationId!: string;
+  /** The committee (committee seals only). */
+  @Column({ name: 'organization_id', type: 'uuid', nullable: true })
+  organizationId!: string | null;
 
   @ManyToOne(() => OrganizationEntity, { onDelete: 'RESTRICT' })
   @JoinColumn({ name: 'organization_id' })

@@ -12,6 +12,7 @@ import {
   type TimestampCheck,
   type TrustAnchors,
 } from '@zhengming/signing';
+import { SealUseService, type SealedDocument } from '@zhengming/enterprises';
 import type { VerificationResult } from './verification.entities';
 import { VerificationErrorCode, VerificationException } from './verification.exception';
 import {
@@ -58,8 +59,10 @@ export interface PdfVerdict {
   signatures: PdfSignatureVerdict[];
   certificate: VerifiedCertificate | null;
   certificateStatus: CertificateState | null;
-  /** The file is byte for byte the PDF we issued. */
+  /** The file is byte for byte the PDF we issued (or an enterprise seal use gave back). */
   documentMatches: boolean;
+  /** The enterprise seal use that produced this file (用章记录), when it is not a certificate of ours. */
+  sealUse: SealedDocument | null;
 }
 
 const ERROR_OF: Readonly<Record<PdfCheckErrorCode, VerificationErrorCode>> = {
@@ -81,6 +84,7 @@ export class PdfVerificationService {
     private readonly pki: PkiService,
     private readonly verification: VerificationService,
     private readonly seals: SealsService,
+    private readonly sealUses: SealUseService,
     @Inject(TIMESTAMP_CONFIG) timestamp: TimestampConfig,
   ) {
     this.timestampRoots = timestamp.trustedRootsFile ? readCertificates(timestamp.trustedRootsFile) : [];
@@ -101,7 +105,11 @@ export class PdfVerificationService {
       inspected.sha256,
       ...signatures.map((s) => s.revisionSha256),
     ]);
-    const documentMatches = certificate?.documentSha256 === inspected.sha256;
+    const revisions = [inspected.sha256, ...signatures.map((s) => s.revisionSha256)];
+    // Not a certificate: perhaps a document an enterprise sealed through the seal-use service.
+    const sealUse = certificate ? null : await this.sealUses.findByDocument(revisions);
+    const documentMatches =
+      certificate?.documentSha256 === inspected.sha256 || sealUse?.signedSha256 === inspected.sha256;
     const certificateStatus = certificate ? this.verification.stateOf(certificate) : null;
     // The seal's state when it signed: at the trusted time-stamp's time where there is a valid one,
     // else at the time the signature claims.
@@ -119,7 +127,7 @@ export class PdfVerificationService {
     if (last && !last.coversWholeFile) reasons.push('not_whole_file');
     if (signatures.some((s) => !s.chainsToRoot)) reasons.push('untrusted_signer');
     if (signatures.some((s) => s.timestamp && !s.timestamp.valid)) reasons.push('timestamp_invalid');
-    if (!certificate) reasons.push('unknown_document');
+    if (!certificate && !sealUse) reasons.push('unknown_document');
     else if (!documentMatches) reasons.push('document_mismatch');
     if (certificateStatus === 'revoked') reasons.push('certificate_revoked');
     if (certificateStatus === 'expired') reasons.push('certificate_expired');
@@ -161,6 +169,7 @@ export class PdfVerificationService {
       certificate,
       certificateStatus,
       documentMatches,
+      sealUse,
     };
   }
 

@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { CertificatesModule } from '@zhengming/certificates';
+import { EnterprisesModule } from '@zhengming/enterprises';
 import { PdfVerificationService } from './pdf-verification.service';
 import { PresentationsService } from './presentations.service';
 import { VerificationLog } from './verification-log';
 import { VerificationService } from './verification.service';
 
 @Module({
-  imports: [CertificatesModule],
+  imports: [CertificatesModule, EnterprisesModule],
   providers: [VerificationLog, VerificationService, PresentationsService, PdfVerificationService],
   exports: [VerificationService, PresentationsService, PdfVerificationService],
 })

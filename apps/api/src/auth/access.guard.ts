@@ -9,6 +9,7 @@ import {
   hasRole,
   type Principal,
 } from '@zhengming/identity';
+import { EnterpriseSealsService } from '@zhengming/enterprises';
 import { ACCESS_POLICY, type AccessPolicy, type RequestWithPrincipal } from './access';
 import { RateLimits } from './rate-limits';
 import { AccessAudit } from './access-audit';
@@ -33,6 +34,7 @@ export class AccessGuard implements CanActivate {
     private readonly verifiers: VerifiersService,
     private readonly limits: RateLimits,
     private readonly accessAudit: AccessAudit,
+    private readonly enterprises: EnterpriseSealsService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -65,9 +67,11 @@ export class AccessGuard implements CanActivate {
     const allowed =
       policy.kind === 'signed-in'
         ? principal.kind === 'person'
-        : policy.kind === 'staff'
-          ? hasRole(principal, policy.roles)
-          : principal.kind === 'institution'; // verifier, or public-or-verifier with a key
+        : policy.kind === 'signed-in-or-enterprise'
+          ? principal.kind === 'person' || principal.kind === 'enterprise'
+          : policy.kind === 'staff'
+            ? hasRole(principal, policy.roles)
+            : principal.kind === 'institution'; // verifier, or public-or-verifier with a key
     if (!allowed) {
       await this.accessAudit.refused(request, principal, 'auth.denied', IdentityErrorCode.Forbidden);
       throw new IdentityException(IdentityErrorCode.Forbidden);
@@ -77,6 +81,11 @@ export class AccessGuard implements CanActivate {
 
   private async resolve(request: RequestWithPrincipal, policy: AccessPolicy): Promise<Principal> {
     const apiKey = request.headers[API_KEY_HEADER];
+    if (typeof apiKey === 'string' && EnterpriseSealsService.isEnterpriseKey(apiKey)) {
+      const system = await this.enterprises.authenticate(apiKey);
+      if (!system) throw new IdentityException(IdentityErrorCode.ApiKeyInvalid);
+      return { kind: 'enterprise', ...system };
+    }
     if (typeof apiKey === 'string' && apiKey) {
       const key = await this.verifiers.authenticate(apiKey);
       const limit = await this.limits.consumeKey(key.keyId, key.rateLimitPerMinute);

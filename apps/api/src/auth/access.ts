@@ -12,7 +12,8 @@ export type AccessPolicy =
   | { kind: 'public-or-verifier' }
   | { kind: 'signed-in' }
   | { kind: 'staff'; roles: readonly StaffRole[] }
-  | { kind: 'verifier' };
+  | { kind: 'verifier' }
+  | { kind: 'signed-in-or-enterprise' };
 
 export const ACCESS_POLICY = Symbol('access-policy');
 
@@ -30,6 +31,11 @@ export const Access = {
    * limits), so that its checks are recorded under its name. A bad key is refused, not ignored.
    */
   publicOrVerifier: () => SetMetadata(ACCESS_POLICY, { kind: 'public-or-verifier' } satisfies AccessPolicy),
+  /**
+   * A signed-in person, or an enterprise's system presenting the enterprise's API key (`zes_…` in
+   * X-API-Key): the seal-use service, which then checks that the caller may use that seal.
+   */
+  signedInOrEnterprise: () => SetMetadata(ACCESS_POLICY, { kind: 'signed-in-or-enterprise' } satisfies AccessPolicy),
   /** A verifier institution presenting an API key. */
   verifier: () => SetMetadata(ACCESS_POLICY, { kind: 'verifier' } satisfies AccessPolicy),
 };

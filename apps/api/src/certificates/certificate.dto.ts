@@ -65,7 +65,8 @@ export class SealDto {
   @ApiProperty() id!: string;
   @ApiProperty({ example: '4401180010011' }) code!: string;
   @ApiProperty() name!: string;
-  @ApiProperty() committeeId!: string;
+  @ApiProperty({ type: String, nullable: true, description: '村（居）委会印章的机构；企业印章为 null' }) committeeId!:
+    string | null;
   @ApiProperty() committeeCode!: string;
   @ApiProperty({ enum: SEAL_STATUSES }) status!: SealStatus;
   @ApiPropertyOptional({ nullable: true, type: String }) statusReason!: string | null;

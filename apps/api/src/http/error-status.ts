@@ -8,6 +8,7 @@ import { SigningErrorCode } from '@zhengming/signing';
 import { VerificationErrorCode } from '@zhengming/verification';
 import { DeliveryErrorCode } from '@zhengming/power-grid';
 import { ReportErrorCode } from '@zhengming/reports';
+import { EnterpriseErrorCode } from '@zhengming/enterprises';
 import { HttpErrorCode } from './http-error';
 
 export type ErrorCode =
@@ -21,7 +22,8 @@ export type ErrorCode =
   | CertificateErrorCode
   | VerificationErrorCode
   | DeliveryErrorCode
-  | ReportErrorCode;
+  | ReportErrorCode
+  | EnterpriseErrorCode;
 
 /**
  * Every error code of every context and the HTTP status it answers with. A code added to a context
@@ -29,6 +31,24 @@ export type ErrorCode =
  */
 export const STATUS_OF_CODE: Readonly<Record<ErrorCode, HttpStatus>> = {
   [HttpErrorCode.RouteNotFound]: HttpStatus.NOT_FOUND,
+  [EnterpriseErrorCode.NotAnEnterprise]: HttpStatus.UNPROCESSABLE_ENTITY,
+  [EnterpriseErrorCode.ApplicationNotFound]: HttpStatus.NOT_FOUND,
+  [EnterpriseErrorCode.ApplicationDecided]: HttpStatus.CONFLICT,
+  [EnterpriseErrorCode.ApplicationPending]: HttpStatus.CONFLICT,
+  [EnterpriseErrorCode.NotLegalRepresentative]: HttpStatus.FORBIDDEN,
+  [EnterpriseErrorCode.SealKindHeld]: HttpStatus.CONFLICT,
+  [EnterpriseErrorCode.SealNotFound]: HttpStatus.NOT_FOUND,
+  [EnterpriseErrorCode.SealUserNotFound]: HttpStatus.NOT_FOUND,
+  [EnterpriseErrorCode.SealUserExists]: HttpStatus.CONFLICT,
+  [EnterpriseErrorCode.ApiKeyNotFound]: HttpStatus.NOT_FOUND,
+  [EnterpriseErrorCode.UseNotAuthorized]: HttpStatus.FORBIDDEN,
+  [EnterpriseErrorCode.UseNotPdf]: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+  [EnterpriseErrorCode.UsePdfMalformed]: HttpStatus.BAD_REQUEST,
+  [EnterpriseErrorCode.UsePdfEncrypted]: HttpStatus.BAD_REQUEST,
+  [EnterpriseErrorCode.UsePdfTooLarge]: HttpStatus.PAYLOAD_TOO_LARGE,
+  [EnterpriseErrorCode.UsePageOutOfRange]: HttpStatus.UNPROCESSABLE_ENTITY,
+  [EnterpriseErrorCode.UsePositionOffPage]: HttpStatus.UNPROCESSABLE_ENTITY,
+  [EnterpriseErrorCode.UseTimestampUnavailable]: HttpStatus.SERVICE_UNAVAILABLE,
   [SigningErrorCode.PkiNotInitialized]: HttpStatus.SERVICE_UNAVAILABLE,
   [SigningErrorCode.SealNotFound]: HttpStatus.NOT_FOUND,
   [SigningErrorCode.SealSuspended]: HttpStatus.CONFLICT,

@@ -110,6 +110,18 @@ export class PdfSignatureDto {
   seal!: SealVerificationDto | null;
 }
 
+export class SealUseVerdictDto {
+  @ApiProperty() useId!: string;
+  @ApiProperty() sealId!: string;
+  @ApiProperty({ example: '4401189000001' }) sealCode!: string;
+  @ApiProperty() enterpriseName!: string;
+  @ApiProperty() creditCode!: string;
+  @ApiProperty({ example: '合同专用章' }) kindName!: string;
+  @ApiProperty() usedAt!: Date;
+  @ApiProperty({ description: '盖章页码' }) page!: number;
+  @ApiProperty({ description: '用章后文件的 SHA-256' }) signedSha256!: string;
+}
+
 export class PdfVerdictDto {
   @ApiProperty() valid!: boolean;
   @ApiProperty({
@@ -124,7 +136,9 @@ export class PdfVerdictDto {
   @ApiProperty({ type: [PdfSignatureDto] }) signatures!: PdfSignatureDto[];
   @ApiProperty({ type: VerifiedCertificateDto, nullable: true }) certificate!: VerifiedCertificateDto | null;
   @ApiProperty({ enum: STATES, nullable: true }) certificateStatus!: CertificateState | null;
-  @ApiProperty({ description: '文件与出具记录逐字节一致' }) documentMatches!: boolean;
+  @ApiProperty({ description: '文件与出具记录（或企业用章记录）逐字节一致' }) documentMatches!: boolean;
+  @ApiProperty({ type: SealUseVerdictDto, nullable: true, description: '企业用章服务盖章的文件：对应的用章记录' })
+  sealUse!: SealUseVerdictDto | null;
   @ApiProperty({ nullable: true, type: String }) chainUrl!: string | null;
 }
 

@@ -15,7 +15,7 @@ import {
   type PDFOperator,
 } from 'pdf-lib';
 import type { CertificateTemplate } from '@zhengming/certificate-types';
-import { drawCommitteeSeal, SEAL_DIAMETER } from './committee-seal';
+import { drawSeal, SEAL_DIAMETER } from './seal-artwork';
 import { chineseDateOfInstant, fillTemplate, type FilledBlock } from './fill-template';
 import { loadFont, pdfLibFontkit, type FontFace } from './fonts';
 import { breakLines } from './line-breaking';
@@ -405,7 +405,7 @@ function drawSignOff(
     color: BLACK,
   });
 
-  drawCommitteeSeal(writer, fonts.serif, { x: centre, y: sealCentreY }, input.seal);
+  drawSeal(writer, fonts.serif, { x: centre, y: sealCentreY }, input.seal);
   const sealRect = {
     x: round(centre - SEAL_RADIUS),
     y: round(sealCentreY - SEAL_RADIUS),

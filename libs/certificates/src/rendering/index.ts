@@ -12,3 +12,4 @@ export {
   type FilledTemplate,
 } from './fill-template';
 export { encodeVerificationQr, MAX_QR_VERSION, type QrSymbol } from './verification-qr';
+export { renderSealImage, SEAL_DIAMETER, type SealArtwork } from './seal-artwork';

@@ -1,5 +1,6 @@
 export {
   checkPdfSignatures,
+  loadReadablePdf,
   PdfCheckError,
   type PdfCheck,
   type PdfCheckErrorCode,

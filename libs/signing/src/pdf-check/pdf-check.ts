@@ -147,7 +147,6 @@ export interface PdfCheck {
  * Throws `PdfCheckError` (and nothing else) when the bytes are not a readable, unencrypted PDF.
  */
 export async function checkPdfSignatures(file: Buffer, anchors: TrustAnchors): Promise<PdfCheck> {
-  assertLooksLikePdf(file);
   const context = await parsePdf(file);
   try {
     const found = findSignatures(context);
@@ -198,7 +197,12 @@ function assertLooksLikePdf(file: Buffer): void {
   }
 }
 
-async function parsePdf(file: Buffer): Promise<PDFContext> {
+/**
+ * The document in `file`, read as the check reads it; throws `PdfCheckError` when the bytes are not a
+ * readable, unencrypted PDF. The seal-use service signs what this accepts.
+ */
+export async function loadReadablePdf(file: Buffer): Promise<PDFDocument> {
+  assertLooksLikePdf(file);
   let doc: PDFDocument;
   try {
     // Fastest: no yielding to the event loop every 100 objects, which costs a timer tick each.
@@ -222,7 +226,11 @@ async function parsePdf(file: Buffer): Promise<PDFContext> {
   if (!(doc.catalog instanceof PDFDict)) {
     throw new PdfCheckError('malformed', 'The PDF has no document catalog');
   }
-  return doc.context;
+  return doc;
+}
+
+async function parsePdf(file: Buffer): Promise<PDFContext> {
+  return (await loadReadablePdf(file)).context;
 }
 
 /** An /Encrypt entry with a reference or dictionary value: only trailers and xref streams have one. */

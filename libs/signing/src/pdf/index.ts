@@ -6,3 +6,4 @@ export {
 } from './signature-fields';
 export { pdfDate, type SignatureInfo } from './signature-dictionary';
 export { appendPdfSignature, contentsSizeFor, signPreparedPdf } from './pdf-signing';
+export { signPdfIncrementally, type VisibleSignature } from './incremental-signature';

@@ -37,10 +37,10 @@ export interface PreparedSignatures {
 const FIELD_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Annotation flags Print (3) and Locked (8), ISO 32000-1 §12.5.3: printed, and not movable by a reader. */
-const WIDGET_FLAGS = 4 | 128;
+export const WIDGET_FLAGS = 4 | 128;
 
 /** SignaturesExist | AppendOnly (ISO 32000-1 §12.7.2): readers must save changes as incremental updates. */
-const SIG_FLAGS = 3;
+export const SIG_FLAGS = 3;
 
 /**
  * Adds the signature fields (AcroForm, SigFlags 3, one invisible widget each: the visible seal is

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   appendBezierCurve,
   closePath,
@@ -15,7 +16,9 @@ import {
   TextRenderingMode,
   type PDFOperator,
 } from 'pdf-lib';
-import { round, type PageWriter, type PlacedFont, type Rgb } from './page-writer';
+import { PDFDocument } from 'pdf-lib';
+import { loadFont, pdfLibFontkit } from './fonts';
+import { compressWithNodeZlib, PageWriter, round, type PlacedFont, type Rgb } from './page-writer';
 
 const MM = 72 / 25.4;
 export const SEAL_DIAMETER = 42 * MM;
@@ -27,6 +30,10 @@ const INNER_EDGE = RADIUS - RING_WIDTH;
 const STAR_RADIUS = 7 * MM;
 const TITLE_SIZE = 16;
 const CODE_SIZE = 7.5;
+/** The seal's kind (财务专用章…) runs straight across below the star, as on enterprises' seals. */
+const LABEL_SIZE = 11;
+const LABEL_BELOW_CENTRE = STAR_RADIUS + 2.5 * MM;
+const LABEL_MAX_WIDTH = 1.3 * RADIUS;
 /** The name runs over at most this arc (the code takes the bottom), and at least over the smaller one. */
 const TITLE_MAX_ARC = (236 * Math.PI) / 180;
 const TITLE_MIN_ARC = (180 * Math.PI) / 180;
@@ -35,19 +42,21 @@ const IDEOGRAPH_TOP = 0.86;
 const DIGIT_HEIGHT = 0.73;
 
 export interface SealArtwork {
-  /** The committee's full name, along the upper arc. */
+  /** The owner's full name (a committee's, an enterprise's), along the upper arc. */
   title: string;
-  /** The 13-digit seal code, small along the lower arc. */
+  /** The seal code, small along the lower arc. */
   code: string;
+  /** What the seal is for (合同专用章…), straight across below the star; committee seals have none. */
+  label?: string;
 }
 
 /**
- * Draws a committee seal in vector graphics, laid out as round official seals are: a red ring, a
- * five-pointed star in the middle, the name running left to right around the top with each character
- * standing on the centre, the seal code along the bottom reading left to right. Multiply blending
- * lets the black text beneath show through, as stamped ink does.
+ * Draws a round seal in vector graphics, laid out as official seals are: a red ring, a five-pointed
+ * star in the middle, the name running left to right around the top with each character standing on
+ * the centre, the seal's kind (if any) across below the star, the seal code along the bottom reading
+ * left to right. Multiply blending lets the black text beneath show through, as stamped ink does.
  */
-export function drawCommitteeSeal(
+export function drawSeal(
   writer: PageWriter,
   font: PlacedFont,
   center: { x: number; y: number },
@@ -72,7 +81,53 @@ export function drawCommitteeSeal(
   const title = titleLayout(seal.title, font, center);
   writer.glyphs(title.glyphs, font, title.size, title.squeeze);
   writer.glyphs(codeLayout(seal.code, font, center), font, CODE_SIZE);
+  if (seal.label) writer.glyphs(...labelLayout(seal.label, font, center));
   writer.push(popGraphicsState());
+}
+
+/**
+ * A seal on its own: a one-page PDF as large as the seal, vector throughout, the font subset to its
+ * characters. Placed on other documents as a form XObject (`PDFDocument.embedPdf`).
+ */
+export async function renderSealImage(seal: SealArtwork): Promise<Uint8Array> {
+  const doc = await PDFDocument.create({ updateMetadata: false });
+  compressWithNodeZlib(doc);
+  doc.registerFontkit(pdfLibFontkit);
+  const metrics = loadFont('serif');
+  // The subset tag (ISO 32000-1, 9.6.4) follows from the seal, so the same seal draws the same bytes.
+  const tag = Array.from(
+    createHash('sha256')
+      .update(`${seal.code}\n${seal.title}\n${seal.label ?? ''}`)
+      .digest()
+      .subarray(0, 6),
+    (b) => String.fromCharCode(65 + (b % 26)),
+  ).join('');
+  const pdf = await doc.embedFont(metrics.bytes, { subset: true, customName: `${tag}+${metrics.font.postscriptName}` });
+  const font: PlacedFont = { pdf, metrics };
+  const writer = new PageWriter(doc, doc.addPage([SEAL_DIAMETER, SEAL_DIAMETER]));
+  drawSeal(writer, font, { x: RADIUS, y: RADIUS }, seal);
+  writer.finish();
+  doc.setTitle(`${seal.title}${seal.label ?? ''} ${seal.code}`);
+  return doc.save({ useObjectStreams: false });
+}
+
+/** The label centred below the star, condensed (not smaller) when it is long. */
+function labelLayout(
+  label: string,
+  font: PlacedFont,
+  center: { x: number; y: number },
+): [{ char: string; x: number; y: number; angle: number }[], PlacedFont, number, number] {
+  const chars = Array.from(label);
+  const natural = font.metrics.widthOf(label, LABEL_SIZE);
+  const squeeze = Math.min(1, LABEL_MAX_WIDTH / natural);
+  let x = center.x - (natural * squeeze) / 2;
+  const y = center.y - LABEL_BELOW_CENTRE - DIGIT_HEIGHT * LABEL_SIZE;
+  const glyphs = chars.map((char) => {
+    const placed = { char, x, y, angle: 0 };
+    x += font.metrics.widthOf(char, LABEL_SIZE) * squeeze;
+    return placed;
+  });
+  return [glyphs, font, LABEL_SIZE, squeeze];
 }
 
 /** Characters along the top, centred on 12 o'clock, clockwise, their feet towards the centre. */
