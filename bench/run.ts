@@ -6,6 +6,7 @@ import { workflowBench } from './workflow.bench';
 import { issuanceBench } from './issuance.bench';
 import { verificationBench } from './verification.bench';
 import { deliveriesBench } from './deliveries.bench';
+import { reportsBench } from './reports.bench';
 
 /** `npm run bench [-- name ...]`: runs the benchmarks (all, or those named), prints a table, writes JSON. */
 const BENCHES: Bench[] = [
@@ -15,6 +16,7 @@ const BENCHES: Bench[] = [
   issuanceBench,
   verificationBench,
   deliveriesBench,
+  reportsBench,
 ];
 
 async function main(): Promise<void> {
