@@ -7,6 +7,7 @@ import { issuanceBench } from './issuance.bench';
 import { verificationBench } from './verification.bench';
 import { deliveriesBench } from './deliveries.bench';
 import { sealUseBench } from './seal-use.bench';
+import { reportsBench } from './reports.bench';
 
 /** `npm run bench [-- name ...]`: runs the benchmarks (all, or those named), prints a table, writes JSON. */
 const BENCHES: Bench[] = [
@@ -17,6 +18,7 @@ const BENCHES: Bench[] = [
   verificationBench,
   deliveriesBench,
   sealUseBench,
+  reportsBench,
 ];
 
 async function main(): Promise<void> {
