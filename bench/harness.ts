@@ -48,7 +48,8 @@ export async function load(
         connections: options.connections,
         duration: options.durationSeconds,
         headers: options.headers,
-        method: options.method,
+        // autocannon refuses an explicit undefined method: GET unless told.
+        method: options.method ?? 'GET',
         body: options.body,
       },
       (error, result) => (error ? reject(error) : resolve(result)),
@@ -77,14 +78,19 @@ export async function cpuMs(pid: number): Promise<number> {
   return cpuMsOfStat(await readFile(`/proc/${pid}/stat`, 'utf8'));
 }
 
-/** CPU time (ms) used so far by every process whose command is `command` (e.g. all of PostgreSQL's backends). */
+/**
+ * CPU time (ms) used so far by every process whose command is `command` (e.g. all of PostgreSQL's backends),
+ * and by their children that have exited.
+ */
 export async function cpuMsOf(command: string): Promise<number> {
   let total = 0;
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
     if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== command) continue;
-    total += cpuMsOfStat(stat);
+    // With cutime and cstime: a backend that exited during the run is counted in its parent's.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    total += cpuMsOfStat(stat) + ((Number(fields[13]) + Number(fields[14])) * 1000) / CLOCK_TICKS_PER_SECOND;
   }
   return total;
 }
