@@ -84,7 +84,11 @@ describe(EnterpriseSealsService.name, () => {
     await makeCommittee(dataSource);
     expect(await seals.ensureCommitteeSeals()).toMatchObject({ created: 1 });
     expect(await dataSource.manager.count(SealEntity, { where: { kind: 'enterprise' } })).toBeGreaterThan(0);
-    await dataSource.undoLastMigration();
+    // Back to before the enterprise-seal migration, undoing any that came after it.
+    const applied = async () =>
+      ((await dataSource.query(`SELECT 1 FROM schema_migrations WHERE name = 'EnterpriseSeals1796100000000'`)) as [])
+        .length > 0;
+    while (await applied()) await dataSource.undoLastMigration();
     const left = (await dataSource.query(`SELECT kind FROM seals`)) as { kind: string }[];
     expect(left).toEqual([{ kind: 'committee' }]);
     await dataSource.runMigrations();
