@@ -15,6 +15,7 @@ import { PeopleService } from '@zhengming/identity';
 import { idNumberCheckCharacter, type PiiCipher } from '@zhengming/pii';
 import { ReportRefreshService } from '@zhengming/reports';
 import { VerificationLog, type VerificationRecord } from '@zhengming/verification';
+import { seededRandom } from './seeded-random';
 
 // A demonstration history for the statistics dashboard (npm run seed:history): years of applications,
 // supplements, decisions, certificates and verifications with the shapes a district sees. The plan is
@@ -137,18 +138,6 @@ const ANONYMOUS_METHODS: [PlannedCheck['method'], number][] = [
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-
-/** A small deterministic generator (mulberry32): the same seed plans the same history. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The instant `hours` after midnight of `day` in Beijing. */
 function beijing(day: PlainDate, hours: number): Date {

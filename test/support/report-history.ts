@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { seededRandom } from '../../db/seeded-random';
 
 /** Anything that runs SQL with $n parameters: a TypeORM DataSource or a pg Client. */
 export interface SqlRunner {
@@ -36,18 +37,6 @@ export interface HistoryOutcome {
   revoked: number;
   verifications: number;
   operations: number;
-}
-
-/** A small deterministic generator (mulberry32), so a failing history can be replayed from its seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const HOUR = 3600_000;

@@ -12,6 +12,7 @@ import { appendPdfSignature, contentsSizeFor, signPreparedPdf } from '../pdf/pdf
 import { addSignatureFields, type PreparedSignatures } from '../pdf/signature-fields';
 import { checkPdfSignatures, PdfCheckError, type PdfCheck, type TrustAnchors } from './pdf-check';
 import { fillSignaturePlaceholder } from './testing/signature-placeholder';
+import { seededRandom } from '../../../../db/seeded-random';
 
 const COMMITTEE = '光明社区居民委员会电子印章';
 const APPROVER = '张三';
@@ -30,18 +31,6 @@ const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex
 
 /** PDF dates have whole seconds. */
 const wholeSeconds = (date: Date) => new Date(Math.floor(date.getTime() / 1000) * 1000);
-
-/** A fixed-seed generator: a failing position is the same on every run. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Every /ByteRange written in the file, read with a regular expression rather than by the code under test. */
 function byteRangesIn(file: Buffer): number[][] {

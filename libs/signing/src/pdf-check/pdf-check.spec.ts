@@ -6,18 +6,7 @@ import { addSignatureFields, type PreparedSignatures } from '../pdf/signature-fi
 import { checkPdfSignatures, PdfCheckError, type PdfCheck, type TrustAnchors } from './pdf-check';
 import { fillSignaturePlaceholder } from './testing/signature-placeholder';
 import { makeTestParty, signerInputOf, type TestParty } from './testing/test-certificates';
-
-/** A fixed-seed generator: a failing case is the same on every run. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../../../db/seeded-random';
 
 /** What `checkPdfSignatures` makes of `file`: its result, or the code of the PdfCheckError it rejects with. */
 async function outcome(file: Buffer, anchors: TrustAnchors): Promise<PdfCheck | PdfCheckError['code']> {

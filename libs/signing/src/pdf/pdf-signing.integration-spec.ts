@@ -9,6 +9,7 @@ import { makeOpensslTestPki, type OpensslTestPki } from '../cms/testing/openssl-
 import { KEY_ALGORITHMS } from '../keys/key-store';
 import { appendPdfSignature, contentsSizeFor, signPreparedPdf } from './pdf-signing';
 import { addSignatureFields, type PreparedSignatures } from './signature-fields';
+import { seededRandom } from '../../../../db/seeded-random';
 
 const COMMITTEE = '光明社区居民委员会电子印章';
 const DISTRICT = '增城区民政局电子印章';
@@ -56,18 +57,6 @@ function startxrefOf(file: Buffer): number {
 function lastTrailer(file: Buffer): string {
   const text = file.toString('latin1', file.length - 1024);
   return text.slice(text.lastIndexOf('trailer'), text.lastIndexOf('startxref'));
-}
-
-/** A fixed-seed generator: a failing position is the same on every run. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe(`${signPreparedPdf.name} and ${appendPdfSignature.name}`, () => {
