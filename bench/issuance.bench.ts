@@ -25,11 +25,11 @@ import {
 import * as fontkit from 'fontkit';
 import { APPROVER_FIELD, fillTemplate, renderDocument, type RenderJob } from '@zhengming/certificates';
 import { ApiClient, preparedDraft } from '../test/support/applications';
-import { freePort, ROOT, startProcess } from '../test/support/test-app';
+import { freePort, ROOT } from '../test/support/test-app';
 import { approvedBacklog } from '../test/support/backlog';
 import { createTestDatabase, TEST_REDIS_URL } from '../test/support/test-database';
 import { TEST_SECRETS } from '../test/support/test-secrets';
-import { startSystem, TSA_SIM_ENTRY } from '../test/support/test-system';
+import { runTsaSim, startSystem } from '../test/support/test-system';
 import { percentile, type Bench, type BenchFigure } from './harness';
 
 const RUNS = Number(process.env.BENCH_ISSUANCE_RUNS ?? 300);
@@ -287,16 +287,7 @@ async function timestampCost(type: CertificateTypeDefinition, withoutMedian: num
   await writeFile(join(dir, 'tsa.key'), unit.key, { mode: 0o600 });
   await writeFile(join(dir, 'tsa.pem'), unit.certificate);
   const port = await freePort();
-  const sim = await startProcess(
-    'tsa-sim',
-    TSA_SIM_ENTRY,
-    {
-      TSA_SIM_PORT: String(port),
-      TSA_SIM_KEY_FILE: join(dir, 'tsa.key'),
-      TSA_SIM_CERT_FILE: join(dir, 'tsa.pem'),
-    },
-    `http://127.0.0.1:${port}/healthz`,
-  );
+  const sim = await runTsaSim(dir, port);
   try {
     const timestamps = new TimestampService({
       url: `http://127.0.0.1:${port}/`,

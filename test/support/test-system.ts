@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loginThroughPlatform } from '../../tools/oidc-login';
-import { freePort, ROOT, startApi, startProcess, type RunningApi } from './test-app';
+import { freePort, ROOT, startApi, startProcess, type RunningApi, type RunningProcess } from './test-app';
 import { TEST_SECRETS } from './test-secrets';
 
 export const IDP_SIM_ENTRY = join(ROOT, 'dist/apps/idp-sim/src/main.js');
@@ -26,6 +26,21 @@ export interface RunningTsaSim {
  * API uses (`db/cli/tsa-init`, as `npm start` does), on `port`. `env` is the API's: the database and
  * the key store the issuing CA's key is in.
  */
+/** tsa-sim on `port` with the key and certificate in `dir` (`tsa.key`, `tsa.pem`), once it answers. */
+export function runTsaSim(dir: string, port: number): Promise<RunningProcess> {
+  return startProcess(
+    'tsa-sim',
+    TSA_SIM_ENTRY,
+    {
+      TSA_SIM_PORT: String(port),
+      TSA_SIM_KEY_FILE: join(dir, 'tsa.key'),
+      TSA_SIM_CERT_FILE: join(dir, 'tsa.pem'),
+    },
+    `http://127.0.0.1:${port}/healthz`,
+    30_000,
+  );
+}
+
 export async function startTsaSim(port: number, env: Record<string, string>): Promise<RunningTsaSim> {
   const dir = await mkdtemp(join(tmpdir(), 'zm-tsa-'));
   const init = spawn(process.execPath, [TSA_INIT_ENTRY, dir], {
@@ -39,17 +54,7 @@ export async function startTsaSim(port: number, env: Record<string, string>): Pr
   const code = await new Promise<number | null>((resolve) => init.once('exit', resolve));
   if (code !== 0) throw new Error(`tsa-init exited with ${code}:\n${initOutput}`);
   const url = `http://127.0.0.1:${port}`;
-  const sim = await startProcess(
-    'tsa-sim',
-    TSA_SIM_ENTRY,
-    {
-      TSA_SIM_PORT: String(port),
-      TSA_SIM_KEY_FILE: join(dir, 'tsa.key'),
-      TSA_SIM_CERT_FILE: join(dir, 'tsa.pem'),
-    },
-    `${url}/healthz`,
-    30_000,
-  );
+  const sim = await runTsaSim(dir, port);
   const json = async <T>(path: string, init?: RequestInit): Promise<T> => {
     const response = await fetch(`${url}${path}`, init);
     if (!response.ok) throw new Error(`tsa-sim ${path}: ${response.status} ${await response.text()}`);
