@@ -184,6 +184,26 @@ describe('Verification', () => {
     expect(bad.body).toMatchObject({ code: 'VALIDATION_FAILED' });
   });
 
+  it('answers checks that arrive together (one lookup for all of them) each with its own verdict', async () => {
+    const headers = { 'x-api-key': apiKey };
+    const wrong = valid.code === 'ABCDEFGH' ? 'ABCDEFGJ' : 'ABCDEFGH';
+    const asked = Array.from({ length: 60 }, (_, i) => {
+      const certificate = [valid, expired, valid][i % 3];
+      // Every fifth check carries a wrong code, every seventh a number nobody was issued.
+      if (i % 7 === 3) return { number: `440118001001-WT-2026-9${String(i).padStart(5, '0')}-00`, code: valid.code };
+      return { number: certificate.number, code: i % 5 === 4 ? wrong : certificate.code };
+    });
+    const answers = await Promise.all(asked.map(({ number, code }) => verify(number, code, headers)));
+    answers.forEach((answer, i) => {
+      const { number, code } = asked[i];
+      const expected = [valid, expired].find((c) => c.number === number && c.code === code);
+      const verdict = answer.body as Verdict;
+      expect(answer.status).toBe(200);
+      expect(verdict.status).toBe(expected === valid ? 'valid' : expected === expired ? 'expired' : 'unknown');
+      expect(verdict.certificate?.number ?? null).toBe(expected?.certificate.number ?? null);
+    });
+  });
+
   it('lets the committee approver revoke with a reason, and verification answers revoked at once', async () => {
     const clerk = new ApiClient(system.api.baseUrl, await system.token('clerk-a'));
     const otherApprover = new ApiClient(system.api.baseUrl, await system.token('approver-b'));
