@@ -1,9 +1,15 @@
+import cluster from 'node:cluster';
 import { Logger } from 'nestjs-pino';
 import { loadConfigOrExit } from '@zhengming/config';
+import { superviseApiWorkers } from './api-workers';
 import { createApiApplication } from './bootstrap';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
+  if (config.http.workers > 1 && cluster.isPrimary) {
+    superviseApiWorkers(config.http.workers, config.log.level);
+    return;
+  }
   const app = await createApiApplication(config);
   await app.listen(config.http.port, config.http.host);
   app

@@ -117,6 +117,17 @@ describe(loadWith.name, () => {
     });
   });
 
+  it('runs one API process unless told more, and more only with a shared PostgreSQL server and Redis', () => {
+    const shared = { DATABASE_URL: 'postgres://app@db:5432/zhengming', REDIS_URL: 'redis://cache:6379' };
+    expect(loadConfig({}).http.workers).toBe(1);
+    expect(loadConfig({ ...shared, API_WORKERS: '4' }).http.workers).toBe(4);
+    expect(loadConfig({ ...shared, API_WORKERS: 'auto' }).http.workers).toBeGreaterThanOrEqual(1);
+    expect(() => loadConfig({ ...shared, API_WORKERS: '0' })).toThrow(/API_WORKERS/);
+    expect(() => loadConfig({ ...shared, API_WORKERS: 'many' })).toThrow(/API_WORKERS/);
+    expect(() => loadConfig({ API_WORKERS: '2' })).toThrow(/API_WORKERS: .*DATABASE_URL and REDIS_URL/);
+    expect(() => loadConfig({ DATABASE_URL: shared.DATABASE_URL, API_WORKERS: '2' })).toThrow(/API_WORKERS/);
+  });
+
   it('derives the OIDC callback from the public address', () => {
     const sut = loadConfig({ PUBLIC_BASE_URL: 'https://zm.example.gov.cn/' });
     expect(sut.auth.oidc.redirectUri).toBe('https://zm.example.gov.cn/api/auth/callback');

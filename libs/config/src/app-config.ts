@@ -10,6 +10,8 @@ export interface HttpConfig {
   bodyLimitBytes: number;
   publicBaseUrl: string;
   trustProxy: boolean;
+  /** API processes sharing the port; 1 runs the API in this process. */
+  workers: number;
 }
 
 export type DatabaseConfig =
@@ -163,6 +165,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       { variable: 'PII_ACTIVE_KEY_ID', message: 'must name a key of PII_ENCRYPTION_KEYS' },
     ]);
   }
+  const workers = e.API_WORKERS === 'auto' ? availableParallelism() : e.API_WORKERS;
+  if (workers > 1 && !(e.DATABASE_URL && e.REDIS_URL)) {
+    throw new ConfigValidationError([
+      {
+        variable: 'API_WORKERS',
+        message:
+          '多个 API 进程须共用服务器 PostgreSQL 和 Redis；more than one API process needs DATABASE_URL and REDIS_URL (they share them)',
+      },
+    ]);
+  }
   const storage = storageConfigOf(e);
   const sms = smsConfigOf(e);
   const signing = signingConfigOf(e);
@@ -173,6 +185,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES,
       publicBaseUrl,
       trustProxy: e.TRUST_PROXY,
+      workers,
     },
     database: e.DATABASE_URL
       ? {

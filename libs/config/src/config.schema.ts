@@ -25,6 +25,14 @@ export const httpConfigSchema = z.object({
   PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** Behind a reverse proxy: take the client address from X-Forwarded-For (rate limits key on it). */
   TRUST_PROXY: bool.default(false),
+  /**
+   * API processes sharing the port (node:cluster): a whole number, or `auto` for one per CPU. More than
+   * one needs a server PostgreSQL and Redis, which the processes share.
+   */
+  API_WORKERS: z
+    .union([z.literal('auto'), z.coerce.number().int().min(1).max(64)])
+    .default(1)
+    .describe('a whole number from 1 to 64, or auto'),
 });
 
 export const databaseConfigSchema = z.object({
