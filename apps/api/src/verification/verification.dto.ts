@@ -1,6 +1,8 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { applyDecorators } from '@nestjs/common';
+import { ApiParam, ApiProperty, ApiPropertyOptional, ApiQuery } from '@nestjs/swagger';
+import { z } from 'zod';
 import { Transform, Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 import type { CertificateState } from '@zhengming/certificates';
 import { SEAL_STATUSES, type SealStatus } from '@zhengming/signing';
 import {
@@ -18,29 +20,45 @@ import {
 const STATUSES = ['valid', 'expired', 'revoked', 'unknown'] as const;
 const STATES = ['valid', 'expired', 'revoked'] as const;
 
-export class VerificationParams {
-  @ApiProperty({ example: '440118001001-EV-2026-000123-K7', description: '证明编号（可不带连字符）' })
-  @IsString()
-  @Length(1, 48)
-  @Matches(/^[0-9A-Za-z-]+$/, { message: 'number must be letters, digits and hyphens' })
-  number!: string;
-}
+/**
+ * The printed number and code, as the verify and download routes take them. Zod rather than a
+ * class-validator DTO: these are the verifier API's hot path (see ZodValidationPipe).
+ */
+export const verificationNumber = z
+  .string()
+  .min(1)
+  .max(48)
+  .regex(/^[0-9A-Za-z-]+$/, 'number must be letters, digits and hyphens');
 
-export class VerificationQuery {
-  @ApiPropertyOptional({
-    example: '7KQ2M9XD',
-    description: '证明上印制的 8 位校验码（不区分大小写，可含空格或连字符）；缺少或错误时与编号不存在的回答相同',
-  })
-  @IsOptional()
-  @IsString()
-  @Length(1, 16)
-  @Matches(/^[0-9A-Za-z -]+$/, { message: 'code must be letters and digits' })
-  code?: string;
+export const verificationQuery = z.strictObject({
+  code: z
+    .string()
+    .min(1)
+    .max(16)
+    .regex(/^[0-9A-Za-z -]+$/, 'code must be letters and digits')
+    .optional(),
+  source: z.enum(['qr', 'manual']).optional(),
+});
 
-  @ApiPropertyOptional({ enum: ['qr', 'manual'], description: '页面来源：扫码打开或手工输入（机构调用时忽略）' })
-  @IsOptional()
-  @IsIn(['qr', 'manual'])
-  source?: 'qr' | 'manual';
+export type VerificationQuery = z.infer<typeof verificationQuery>;
+
+/** The OpenAPI description of the number and query above. */
+export function ApiVerificationInput(): MethodDecorator {
+  return applyDecorators(
+    ApiParam({ name: 'number', example: '440118001001-EV-2026-000123-K7', description: '证明编号（可不带连字符）' }),
+    ApiQuery({
+      name: 'code',
+      required: false,
+      example: '7KQ2M9XD',
+      description: '证明上印制的 8 位校验码（不区分大小写，可含空格或连字符）；缺少或错误时与编号不存在的回答相同',
+    }),
+    ApiQuery({
+      name: 'source',
+      required: false,
+      enum: ['qr', 'manual'],
+      description: '页面来源：扫码打开或手工输入（机构调用时忽略）',
+    }),
+  );
 }
 
 export class SealStateDto {

@@ -28,9 +28,15 @@ import {
   RevocationBody,
   TrustListDto,
   VerdictDto,
-  VerificationParams,
-  VerificationQuery,
+  ApiVerificationInput,
+  verificationNumber,
+  verificationQuery,
+  type VerificationQuery,
 } from './verification.dto';
+import { ZodValidationPipe } from '../http/zod-validation.pipe';
+
+const NUMBER_PIPE = new ZodValidationPipe(verificationNumber, 'number');
+const QUERY_PIPE = new ZodValidationPipe(verificationQuery);
 
 const METHOD_NAMES: Readonly<Record<VerificationMethod, string>> = {
   qr: '扫码核验',
@@ -58,17 +64,18 @@ export class VerificationsController {
     description:
       '编号不存在与校验码错误的回答完全相同（status: unknown）。匿名调用按客户端地址限流，持 X-API-Key 的机构按密钥限流。',
   })
+  @ApiVerificationInput()
   @ApiOkResponse({ type: VerdictDto })
   async verify(
-    @Param() params: VerificationParams,
-    @Query() query: VerificationQuery,
+    @Param('number', NUMBER_PIPE) number: string,
+    @Query(QUERY_PIPE) query: VerificationQuery,
     @CurrentPrincipal() principal: Principal,
     @Req() request: FastifyRequest,
   ): Promise<VerdictDto> {
     const anonymous = principal.kind !== 'institution';
     if (anonymous) await this.limits.consumeAnonymousCheck(request.ip);
     const method: VerificationMethod = anonymous ? (query.source ?? 'manual') : 'api';
-    const verdict = await this.verification.verify(params.number, query.code ?? '', verifierOf(principal), method);
+    const verdict = await this.verification.verify(number, query.code ?? '', verifierOf(principal), method);
     if (anonymous && verdict.status === 'unknown') await this.limits.chargeMiss(request.ip);
     return {
       status: verdict.status,
@@ -84,17 +91,18 @@ export class VerificationsController {
     summary: '凭证明编号和校验码下载已签章的证明 PDF（供接收证明的单位下载原件）',
     description: '编号或校验码不对时 404 CERTIFICATE_NOT_FOUND；匿名调用与核验共用限流。',
   })
+  @ApiVerificationInput()
   @ApiProduces('application/pdf')
   async document(
-    @Param() params: VerificationParams,
-    @Query() query: VerificationQuery,
+    @Param('number', NUMBER_PIPE) number: string,
+    @Query(QUERY_PIPE) query: VerificationQuery,
     @CurrentPrincipal() principal: Principal,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Buffer> {
     const anonymous = principal.kind !== 'institution';
     if (anonymous) await this.limits.consumeAnonymousCheck(request.ip);
-    const document = await this.verification.document(params.number, query.code ?? '');
+    const document = await this.verification.document(number, query.code ?? '');
     if (!document) {
       if (anonymous) await this.limits.chargeMiss(request.ip);
       throw new CertificateException(CertificateErrorCode.NotFound, {});
