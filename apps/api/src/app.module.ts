@@ -62,6 +62,10 @@ export class AppModule {
         LoggerModule.forRoot({
           // nestjs-pino's default route pattern `{/*splat}` matches nothing on Nest 12's Fastify adapter.
           forRoutes: [{ path: '*', method: RequestMethod.ALL }],
+          // The verifier API's checks are each recorded in the verifications table and counted in the
+          // request metrics; a log line (and a request-bound logger) per check would be the largest cost of
+          // a check after the lookup, and at thousands a second the largest stream in the logs.
+          exclude: [{ path: 'api/verifications/:number', method: RequestMethod.GET }],
           pinoHttp: {
             level: config.log.level,
             transport: config.log.pretty ? { target: 'pino-pretty' } : undefined,
