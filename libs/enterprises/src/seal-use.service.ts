@@ -115,7 +115,7 @@ export class SealUseService {
     const rect = placeOnPage(doc, placement);
     const { seal, signer } = await this.seals.sealForSigning(sealId, now);
     const chain = await this.pki.chain();
-    const certificates = [seal.certificateDer, chain.issuing.certificateDer, chain.root.certificateDer];
+    const certificates = [seal.certificateDer, chain.issuing.certificateDer];
     const kindName = ENTERPRISE_SEAL_KIND_NAMES[record.link.kind];
     let signed: Buffer;
     try {

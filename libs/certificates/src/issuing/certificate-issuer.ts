@@ -136,7 +136,8 @@ export class CertificateIssuer implements OnModuleInit, OutboxHandler {
       this.seals.forSigning(application.committeeId, reserved.issuedAt),
       this.personal.forSigning(application.approvedBy!, reserved.issuedAt),
     ]);
-    const chainDer = [chain.issuing.certificateDer, chain.root.certificateDer];
+    // The intermediate, not the root: a verifier has to trust the root already (see CmsSignerInput).
+    const chainDer = [chain.issuing.certificateDer];
     const code = this.cipher.decrypt('verificationCode', reserved.verificationCodeEncrypted);
     const signedAt = new Date();
 

@@ -34,7 +34,11 @@ export interface CmsSignerInput {
   signer: DataSigner;
   /** The signer's certificate, DER. */
   certificate: Buffer;
-  /** The issuing CA then the root, DER: a verifier needs the intermediates to build the path. */
+  /**
+   * The intermediates (the issuing CA), DER, not the root: a verifier needs the intermediates to build
+   * the path, and must already trust the root, so a copy in the signature proves nothing. Leaving it
+   * out keeps 2 KB of hex per signature out of every PDF.
+   */
   chain: Buffer[];
   /**
    * A time-stamping authority: given, the signature value is time-stamped (PAdES B-T) and the token

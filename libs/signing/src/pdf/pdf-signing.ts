@@ -96,7 +96,7 @@ export async function appendPdfSignature(
 
 /**
  * Bytes to reserve for /Contents: the exact largest CMS for these certificates (signer first, then
- * the chain) plus a margin, so a certificate renewed with a slightly longer name still fits. With
+ * the chain), computed from the very certificates the signature will carry, plus a small margin. With
  * `timestampTokenBytes` (the largest token the TSA is expected to send, see `TimestampService`) the
  * signature time-stamp attribute fits too. Every reserved byte is two hex digits in the file.
  */
@@ -104,7 +104,7 @@ export function contentsSizeFor(certificates: Buffer[], algorithm: KeyAlgorithm,
   return maxCadesSize(certificates, algorithm, timestampTokenBytes) + CONTENTS_MARGIN;
 }
 
-const CONTENTS_MARGIN = 512;
+const CONTENTS_MARGIN = 64;
 
 const scratchContext = PDFContext.create();
 
