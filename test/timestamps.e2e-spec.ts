@@ -170,7 +170,7 @@ describe('Trusted timestamps (PAdES B-T)', () => {
     } finally {
       nss.dispose();
     }
-    expect(issued.pdf.length).toBeLessThanOrEqual(64 * 1024);
+    expect(issued.pdf.length).toBeLessThanOrEqual(60 * 1024);
   });
 
   it('reports each signature’s time-stamp time in the PDF check, and a tampered token makes the verdict invalid', async () => {
@@ -221,7 +221,9 @@ describe('Trusted timestamps (PAdES B-T)', () => {
       expect(rows.rows).toHaveLength(1);
       expect(rows.rows[0].status).not.toBe('dead');
       attempts = rows.rows[0].attempts;
-      if (attempts > 0) expect(rows.rows[0].last_error).toMatch(/TSA/);
+      // Between attempts (pending again) the job says why the last one failed; during its first one
+      // (in flight) there is no error yet.
+      if (attempts > 0 && rows.rows[0].status === 'pending') expect(rows.rows[0].last_error).toMatch(/TSA/);
     }
     const waiting = (await resident.call('GET', `/api/applications/${draft.id}`)).body as ApplicationBody;
     expect(waiting).toMatchObject({ status: 'approved', statusName: '出证中' });
