@@ -1,6 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import autocannon from 'autocannon';
 
 /** One line of the benchmark table. `ratio` compares it with the baseline named in `baseline`. */
@@ -70,12 +72,73 @@ export async function load(
   };
 }
 
+/** wrk's own summary, printed by its `done` hook: counts, then latency percentiles in microseconds. */
+const WRK_REPORT = `done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("zm-wrk %d %d %d %d %d %d %d\\n", summary.requests, summary.duration,
+    e.status, e.connect + e.read + e.write + e.timeout,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99)))
+end
+`;
+
+/**
+ * HTTP load from wrk (C, one thread), for the scenarios where the load generator's own CPU would cap
+ * what two cores can show: wrk spends about a tenth of what autocannon does per request. Percentiles
+ * come from wrk's latency histogram. Its CPU ends up in this process's children's time (cpuMs).
+ */
+export async function wrkLoad(
+  url: string,
+  options: { connections: number; durationSeconds: number; headers?: Record<string, string> },
+) {
+  const dir = await mkdtemp(join(tmpdir(), 'zm-wrk-'));
+  try {
+    await writeFile(join(dir, 'report.lua'), WRK_REPORT);
+    const headers = Object.entries(options.headers ?? {}).flatMap(([name, value]) => ['-H', `${name}: ${value}`]);
+    const args = ['-t1', `-c${options.connections}`, `-d${options.durationSeconds}s`, ...headers];
+    const { stdout } = await promisify(execFile)('wrk', [...args, '-s', join(dir, 'report.lua'), url]).catch(
+      (error: NodeJS.ErrnoException) => {
+        throw error.code === 'ENOENT' ? new Error('wrk is not installed: apt-get install -y wrk') : error;
+      },
+    );
+    const line = /^zm-wrk (.*)$/m.exec(stdout)?.[1];
+    if (!line) throw new Error(`wrk printed no summary:\n${stdout}`);
+    const [requests, durationUs, statusErrors, socketErrors, p50, p95, p99] = line.split(' ').map(Number);
+    return {
+      medianMs: p50 / 1000,
+      p95Ms: p95 / 1000,
+      p99Ms: p99 / 1000,
+      requestsPerSecond: requests / (durationUs / 1e6),
+      requests,
+      non2xx: statusErrors + socketErrors,
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 /**
  * CPU time (user + system, ms) a process has used so far, from /proc: what a request costs the server
- * whatever else the machine is doing, where throughput on a shared machine swings with its load.
+ * whatever else the machine is doing, where throughput on a shared machine swings with its load. With
+ * `tree`, its live descendants' too (the API's worker processes); with `exitedChildren`, what its
+ * children that have exited and been waited for used (a load generator that has finished).
  */
-export async function cpuMs(pid: number): Promise<number> {
-  return cpuMsOfStat(await readFile(`/proc/${pid}/stat`, 'utf8'));
+export async function cpuMs(pid: number, include: { tree?: boolean; exitedChildren?: boolean } = {}): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  let total = cpuMsOfStat(stat) + (include.exitedChildren ? childrenCpuMsOfStat(stat) : 0);
+  if (include.tree) {
+    for (const child of await childrenOf(pid)) total += await cpuMs(child, include);
+  }
+  return total;
+}
+
+async function childrenOf(pid: number): Promise<number[]> {
+  const children: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    if (stat && Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) children.push(Number(entry));
+  }
+  return children;
 }
 
 /**
@@ -89,10 +152,22 @@ export async function cpuMsOf(command: string): Promise<number> {
     const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
     if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== command) continue;
     // With cutime and cstime: a backend that exited during the run is counted in its parent's.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    total += cpuMsOfStat(stat) + ((Number(fields[13]) + Number(fields[14])) * 1000) / CLOCK_TICKS_PER_SECOND;
+    total += cpuMsOfStat(stat) + childrenCpuMsOfStat(stat);
   }
   return total;
+}
+
+/** CPU time (ms) the whole machine has been busy (every core, every process), from /proc/stat. */
+export async function machineBusyMs(): Promise<number> {
+  const [, ...ticks] = (await readFile('/proc/stat', 'utf8')).split('\n')[0].trim().split(/\s+/).map(Number);
+  // user nice system idle iowait irq softirq steal …: busy is all but idle and iowait.
+  const busy = ticks.slice(0, 8).reduce((sum, t, i) => (i === 3 || i === 4 ? sum : sum + t), 0);
+  return (busy * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+function childrenCpuMsOfStat(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[13]) + Number(fields[14])) * 1000) / CLOCK_TICKS_PER_SECOND;
 }
 
 function cpuMsOfStat(stat: string): number {

@@ -9,15 +9,17 @@ import { startApi } from '../test/support/test-app';
 import { createTestDatabase, TEST_REDIS_URL } from '../test/support/test-database';
 import { testCipher } from '../test/support/test-secrets';
 import { startSystem } from '../test/support/test-system';
-import { cpuMs, cpuMsOf, load, type Bench, type BenchFigure, type LoadResult } from './harness';
+import { cpuMs, cpuMsOf, wrkLoad, type Bench, type BenchFigure } from './harness';
 
 const run = promisify(execFile);
 const DURATION = Number(process.env.BENCH_DURATION_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+/** API processes, as a deployment on this machine would run them: one per core. */
+const API_WORKERS = process.env.BENCH_API_WORKERS ?? '2';
 
 /**
- * The verifier API under load from this process (autocannon) against the API in its own process, on
- * loopback, with the real PostgreSQL and Redis: an institution's key checked and rate-limited, the
+ * The verifier API under load from a second process (wrk) against the API's processes (API_WORKERS, one
+ * per core), on loopback, with the real PostgreSQL and Redis: an institution's key checked and rate-limited, the
  * certificate looked up, its code compared, the check recorded. Beside it, PostgreSQL's own
  * primary-key lookups (pgbench -S) on the same machine in the same run, as the ceiling to compare with.
  */
@@ -64,24 +66,26 @@ export const verificationBench: Bench = {
         LOG_LEVEL: 'warn',
         OIDC_ISSUER: system.idp.issuer,
         DATABASE_POOL_SIZE: '10',
+        API_WORKERS,
         ...(process.env.BENCH_API_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_API_NODE_OPTIONS } : {}),
       });
       const url = `${loaded.baseUrl}/api/verifications/${compactCertificateNumber(certificate.number)}?code=${code}`;
       const check = await fetch(url, { headers });
       if (((await check.json()) as { status: string }).status !== 'valid')
         throw new Error('bench certificate not valid');
-      await load(url, { connections: CONNECTIONS, durationSeconds: 3, headers }); // warm-up
+      await wrkLoad(url, { connections: CONNECTIONS, durationSeconds: 3, headers }); // warm-up
       // What each request costs every process on the machine's two cores: the API, PostgreSQL's backends,
       // Redis and this process generating the load. Their sum bounds the throughput whatever the noise.
       const measured = async (target: string, requestHeaders?: Record<string, string>) => {
         const cpu = async () => ({
-          api: await cpuMs(loaded!.process.pid!),
+          api: await cpuMs(loaded!.process.pid!, { tree: true }),
           postgres: await cpuMsOf('postgres'),
           redis: await cpuMsOf('redis-server'),
-          load: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
+          // wrk, once it has exited: this process's children's time (and this process's own, idle meanwhile).
+          load: await cpuMs(process.pid, { exitedChildren: true }),
         });
         const before = await cpu();
-        const result = await load(target, {
+        const result = await wrkLoad(target, {
           connections: CONNECTIONS,
           durationSeconds: DURATION,
           headers: requestHeaders,
@@ -91,7 +95,7 @@ export const verificationBench: Bench = {
         const cost = { api: per('api'), postgres: per('postgres'), redis: per('redis'), load: per('load') };
         return { ...result, cost };
       };
-      const results: Record<string, LoadResult & { cost: Record<'api' | 'postgres' | 'redis' | 'load', number> }> = {
+      const results: Record<string, Awaited<ReturnType<typeof measured>>> = {
         'GET /api/verifications/{no} (API key, valid)': await measured(url, headers),
         // The same HTTP stack answering without any database or Redis work: this machine's ceiling for it.
         'GET /health (HTTP stack only)': await measured(`${loaded.baseUrl}/health`),
@@ -112,7 +116,7 @@ export const verificationBench: Bench = {
           throughput: r.requestsPerSecond,
           baseline: 'pgbench -S',
           ratio: r.requestsPerSecond / pgbench.tps,
-          note: `${CONNECTIONS} connections, ${DURATION} s, ${cpuNote(r.cost)}${api ? `, ${recorded}` : ''}${r.non2xx ? `, ${r.non2xx} non-2xx/errors` : ''}`,
+          note: `wrk, ${CONNECTIONS} connections, ${DURATION} s, ${API_WORKERS} API processes, ${cpuNote(r.cost)}${api ? `, ${recorded}` : ''}${r.non2xx ? `, ${r.non2xx} non-2xx/errors` : ''}`,
         });
       }
       figures.push({
