@@ -88,11 +88,26 @@ end
  */
 export async function wrkLoad(
   url: string,
-  options: { connections: number; durationSeconds: number; headers?: Record<string, string> },
+  options: {
+    connections: number;
+    durationSeconds: number;
+    headers?: Record<string, string>;
+    /** Paths (with query) to request in turn on `url`'s host, rather than `url` over and over. */
+    paths?: string[];
+  },
 ) {
   const dir = await mkdtemp(join(tmpdir(), 'zm-wrk-'));
   try {
-    await writeFile(join(dir, 'report.lua'), WRK_REPORT);
+    const rotation = options.paths?.length
+      ? `local paths = {${options.paths.map((p) => JSON.stringify(p)).join(',')}}
+local next = 0
+request = function()
+  next = next % #paths + 1
+  return wrk.format(nil, paths[next])
+end
+`
+      : '';
+    await writeFile(join(dir, 'report.lua'), rotation + WRK_REPORT);
     const headers = Object.entries(options.headers ?? {}).flatMap(([name, value]) => ['-H', `${name}: ${value}`]);
     const args = ['-t1', `-c${options.connections}`, `-d${options.durationSeconds}s`, ...headers];
     const { stdout } = await promisify(execFile)('wrk', [...args, '-s', join(dir, 'report.lua'), url]).catch(
