@@ -7,6 +7,7 @@ import { PowerGridDeliveries1795800000000 } from './1795800000000-power-grid-del
 import { SealLifecycle1796000000000 } from './1796000000000-seal-lifecycle';
 import { EnterpriseSeals1796100000000 } from './1796100000000-enterprise-seals';
 import { StatisticsRollups1796200000000 } from './1796200000000-statistics-rollups';
+import { VerificationLogWithoutForeignKeys1796300000000 } from './1796300000000-verification-log-without-foreign-keys';
 
 /** Every migration, in order. Listed explicitly so that bundling or renaming cannot silently drop one. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -20,4 +21,5 @@ export const migrations: Function[] = [
   SealLifecycle1796000000000,
   EnterpriseSeals1796100000000,
   StatisticsRollups1796200000000,
+  VerificationLogWithoutForeignKeys1796300000000,
 ];

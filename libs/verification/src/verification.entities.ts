@@ -47,14 +47,15 @@ export class VerificationEntity {
   @Column({ name: 'certificate_id', type: 'uuid', nullable: true })
   certificateId!: string | null;
 
-  @ManyToOne(() => CertificateEntity, { onDelete: 'RESTRICT', nullable: true })
+  // No foreign key: see migration 1796300000000 (a row lock on the certificate per check recorded).
+  @ManyToOne(() => CertificateEntity, { nullable: true, createForeignKeyConstraints: false })
   @JoinColumn({ name: 'certificate_id' })
   certificate?: Relation<CertificateEntity> | null;
 
   @Column({ name: 'institution_id', type: 'uuid', nullable: true })
   institutionId!: string | null;
 
-  @ManyToOne(() => VerifierInstitutionEntity, { onDelete: 'RESTRICT', nullable: true })
+  @ManyToOne(() => VerifierInstitutionEntity, { nullable: true, createForeignKeyConstraints: false })
   @JoinColumn({ name: 'institution_id' })
   institution?: Relation<VerifierInstitutionEntity> | null;
 
