@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { WorkingCalendarService, shanghaiDate } from '@zhengming/applications';
+import { SystemClock } from '@zhengming/clock';
 import { PiiCipher } from '@zhengming/pii';
 import { planHistory, writeHistory, type HistoryCommittee, type HistoryType } from '../seed-history';
 import { runWithDataSource } from './with-data-source';
@@ -54,7 +55,7 @@ void runWithDataSource(async (dataSource, config) => {
     );
     return 1;
   }
-  const calendar = await new WorkingCalendarService(dataSource).calendar();
+  const calendar = await new WorkingCalendarService(dataSource, new SystemClock()).calendar();
   const until = shanghaiDate(new Date(Date.now() - 86_400_000));
   const options = { seed, years, perYear, until, committees, types, calendar };
   const started = Date.now();

@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { Clock } from '@zhengming/clock';
 import {
   certificateState,
   formatCertificateNumber,
@@ -155,6 +156,7 @@ export class VerificationService {
     private readonly cipher: PiiCipher,
     private readonly log: VerificationLog,
     private readonly storage: ObjectStorage,
+    private readonly clock: Clock,
   ) {}
 
   async verify(
@@ -163,7 +165,7 @@ export class VerificationService {
     verifier: Verifier,
     method: VerificationMethod,
   ): Promise<Verdict> {
-    const checkedAt = new Date();
+    const checkedAt = this.clock.now();
     const row = await this.findByNumber(numberInput);
     const certificate = row && this.codeMatches(row, codeInput) ? toCertificate(row) : null;
     const status: VerificationStatus = certificate ? certificateState(toState(row!), checkedAt) : 'unknown';
@@ -202,7 +204,7 @@ export class VerificationService {
     return rows[0] ? toCertificate(rows[0]) : null;
   }
 
-  stateOf(certificate: VerifiedCertificate, now = new Date()): CertificateState {
+  stateOf(certificate: VerifiedCertificate, now = this.clock.now()): CertificateState {
     return certificateState(
       { status: certificate.revokedAt ? 'revoked' : 'issued', validUntil: certificate.validUntil },
       now,
