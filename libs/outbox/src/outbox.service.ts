@@ -85,6 +85,21 @@ export class OutboxService {
     return rows[0].map((row) => Object.assign(new OutboxMessageEntity(), row));
   }
 
+  /**
+   * Claims one row now if it is pending, whatever its time: for a caller that works a row the moment
+   * it was written (the history seed, OutboxRelay.workNow). Null when the row is not pending.
+   */
+  async claim(id: string, leaseMs: number): Promise<OutboxMessageEntity | null> {
+    const rows = (await this.dataSource.query(
+      `UPDATE outbox SET status = 'in_flight', attempts = attempts + 1,
+              locked_until = now() + ($2::int * interval '1 millisecond')
+        WHERE id = $1 AND status = 'pending'
+        RETURNING id, topic, aggregate_id AS "aggregateId", payload, attempts`,
+      [id, leaseMs],
+    )) as [Pick<OutboxMessageEntity, 'id' | 'topic' | 'aggregateId' | 'payload' | 'attempts'>[], number];
+    return rows[0][0] ? Object.assign(new OutboxMessageEntity(), rows[0][0]) : null;
+  }
+
   async complete(id: string): Promise<void> {
     await this.dataSource.query(
       `UPDATE outbox SET status = 'done', done_at = $2, locked_until = NULL, last_error = NULL
