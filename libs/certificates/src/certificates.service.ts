@@ -122,7 +122,13 @@ export class CertificatesService {
       await m.update(
         CertificateEntity,
         { id: row.id },
-        { status: 'revoked', revokedAt, revocationReason: reason, revokedBy: ctx.principal.personId },
+        {
+          status: 'revoked',
+          revokedAt,
+          revocationReason: reason,
+          revokedBy: ctx.principal.personId,
+          updatedAt: revokedAt,
+        },
       );
       await this.audit.append(
         {

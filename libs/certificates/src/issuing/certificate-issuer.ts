@@ -213,6 +213,7 @@ export class CertificateIssuer implements OnModuleInit, OutboxHandler {
       documentBytes: document.length,
       storageKey,
       signedAt,
+      updatedAt: signedAt,
     };
     const issued = await this.dataSource.transaction(async (m) => {
       // Suspended, revoked or re-keyed while this run signed: refused here, retried with the seal as it is now.
@@ -250,7 +251,11 @@ export class CertificateIssuer implements OnModuleInit, OutboxHandler {
         if (existing.status !== 'pending') return { certificate: existing, application };
         const abandonedKey = existing.storageKey ?? undefined;
         existing.storageKey = storageKeyFor(existing);
-        await m.update(CertificateEntity, { id: existing.id }, { storageKey: existing.storageKey });
+        await m.update(
+          CertificateEntity,
+          { id: existing.id },
+          { storageKey: existing.storageKey, updatedAt: this.clock.now() },
+        );
         return { certificate: existing, application, abandonedKey };
       }
       if (!application || application.status !== 'approved' || !application.approvedBy) {
@@ -282,6 +287,8 @@ export class CertificateIssuer implements OnModuleInit, OutboxHandler {
         issuedAt,
         validUntil: new Date(issuedAt.getTime() + version.validityDays * DAY_MS),
         storageKey: storageKeyFor({ id, issuedAt }),
+        createdAt: issuedAt,
+        updatedAt: issuedAt,
       };
       // insert, not save: the id is known, and save would first look it up.
       await m.insert(CertificateEntity, values);
