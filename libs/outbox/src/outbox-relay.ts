@@ -173,11 +173,10 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
    * done already, or claimed by another process first. For a caller that works each row the moment it
    * is written: the history seed, whose steps must not leave work for a relay to do in the present.
    */
-  async workNow(outboxId: string): Promise<boolean> {
-    const topic = (await this.outbox.find(outboxId))?.topic;
-    const handler = topic === undefined ? undefined : this.handlers.get(topic);
+  async workNow(row: Pick<OutboxMessageEntity, 'id' | 'topic'>): Promise<boolean> {
+    const handler = this.handlers.get(row.topic);
     if (!handler) return false;
-    const message = await this.outbox.claim(outboxId, handler.leaseMs ?? this.options.leaseMs);
+    const message = await this.outbox.claim(row.id, handler.leaseMs ?? this.options.leaseMs);
     if (!message) return false;
     const error = await this.run(message);
     if (error !== undefined) throw error;
