@@ -124,7 +124,6 @@ interface ApplicationFlow {
   kind: 'application';
   index: number;
   planned: PlannedApplication;
-  steps: number;
   applicationId?: string;
   /** The required materials of its type: what a supplement round asks for again. */
   materials?: string[];
@@ -196,7 +195,8 @@ class HistoryWriter {
   private readonly institutions = new Map<Sector, string>();
   private photo = Buffer.alloc(0);
   private lastNumber: string | undefined;
-  private finished = 0;
+  /** For the progress lines: applications begun, steps taken of all, and the history's date reached. */
+  private readonly progress = { drafted: 0, steps: 0, of: 0, reached: '' };
   private readonly outcome: HistoryOutcome;
 
   constructor(
@@ -250,28 +250,27 @@ class HistoryWriter {
     await this.clock.at(new Date(`${eve}T09:00:00+08:00`), () => this.prepare());
 
     const flows: Flow[] = [
-      ...this.plan.applications.map((planned, index): Flow => ({ kind: 'application', index, planned, steps: 0 })),
+      ...this.plan.applications.map((planned, index): Flow => ({ kind: 'application', index, planned })),
       ...this.plan.strayChecks.map((at): Flow => ({ kind: 'stray', at })),
     ];
+    this.progress.of = this.plan.applications.reduce(
+      (n, a) => n + historySteps(a).length,
+      this.plan.strayChecks.length,
+    );
     const started = Date.now();
-    const progress = setInterval(() => this.progress(started), this.settings.progressIntervalMs ?? 5000);
+    const progress = setInterval(() => this.report(started), this.settings.progressIntervalMs ?? 5000);
     try {
       await runInTimeOrder<Flow, Step>({
         flows,
         startOf: (flow) => (flow.kind === 'application' ? flow.planned.createdAt : flow.at),
-        stepsOf: (flow) => {
-          if (flow.kind === 'stray') return [{ at: flow.at, kind: 'stray' }];
-          const steps = historySteps(flow.planned);
-          flow.steps = steps.length;
-          return steps;
-        },
+        stepsOf: (flow) => (flow.kind === 'stray' ? [{ at: flow.at, kind: 'stray' }] : historySteps(flow.planned)),
         run: (flow, step) => this.step(flow, step),
         concurrency: this.settings.concurrency,
       });
     } finally {
       clearInterval(progress);
     }
-    this.progress(started);
+    this.report(started);
     await this.app.get(VerificationLog, { strict: false }).flush();
 
     this.settings.log?.('  recounting the statistics roll-ups…');
@@ -280,15 +279,15 @@ class HistoryWriter {
     return this.outcome;
   }
 
-  private progress(started: number): void {
-    const total = this.plan.applications.length;
+  /** Applications begun so far, and the time left estimated from the steps taken (an application's last check may come weeks after it began). */
+  private report(started: number): void {
+    const { drafted, steps, of, reached } = this.progress;
     const seconds = (Date.now() - started) / 1000;
-    const rate = this.finished / Math.max(seconds, 0.001);
-    const eta = rate > 0 ? Math.round((total - this.finished) / rate) : NaN;
+    const left = steps > 0 && steps < of ? `, about ${Math.round((seconds * (of - steps)) / steps)} s to go` : '';
     this.settings.log?.(
-      `  ${this.finished} / ${total} applications, ${this.outcome.issued} certificates, ` +
-        `${rate.toFixed(1)} applications/s, ${Math.round(seconds)} s` +
-        (this.finished < total && Number.isFinite(eta) ? `, about ${eta} s to go` : ''),
+      `  ${drafted} / ${this.plan.applications.length} applications, ${this.outcome.issued} certificates, ` +
+        `${(drafted / Math.max(seconds, 0.001)).toFixed(1)} applications/s, ${Math.round(seconds)} s${left}` +
+        (reached ? ` (history at ${reached})` : ''),
     );
   }
 
@@ -306,7 +305,10 @@ class HistoryWriter {
       const what = `application ${flow.index + 1} (${flow.applicationId ?? 'no draft yet'}), ${step.kind} at ${step.at.toISOString()}`;
       throw new Error(`${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
-    if (flow.kind === 'application' && --flow.steps === 0) this.finished += 1;
+    this.progress.steps += 1;
+    if (step.kind === 'draft') this.progress.drafted += 1;
+    const day = shanghaiDate(step.at);
+    if (day > this.progress.reached) this.progress.reached = day;
   }
 
   private async workWritten(flow: Flow): Promise<void> {
