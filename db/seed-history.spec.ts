@@ -1,5 +1,5 @@
 import { calendarFromData, shanghaiDate } from '@zhengming/applications';
-import { planHistory, type HistoryPlanOptions } from './seed-history';
+import { historySteps, planHistory, type HistoryPlanOptions } from './seed-history';
 
 const options: HistoryPlanOptions = {
   seed: 3,
@@ -10,14 +10,12 @@ const options: HistoryPlanOptions = {
   committees: Array.from({ length: 40 }, (_, i) => ({
     id: `c${i}`,
     code: `4401180${String(i % 4).padStart(2, '0')}${String(i + 1).padStart(3, '0')}`,
-    townId: `t${i % 4}`,
     townCode: `4401180${String(i % 4).padStart(2, '0')}`,
-    sealId: `s${i}`,
   })),
   types: [
-    { code: 'business-premises-use', versionId: 'v1', numberCode: 'BP', limit: 5 },
-    { code: 'weather', versionId: 'v2', numberCode: 'WT', limit: 3 },
-    { code: 'guardianship', versionId: 'v3', numberCode: 'GD', limit: 5 },
+    { code: 'business-premises-use', limit: 5 },
+    { code: 'weather', limit: 3 },
+    { code: 'guardianship', limit: 5 },
   ],
 };
 
@@ -42,6 +40,7 @@ describe(planHistory.name, () => {
 
   it('keeps every event in order and nothing after the last day', () => {
     const end = Date.parse('2026-11-01T00:00:00+08:00');
+    expect(sut.strayChecks.every((at) => at.getTime() < end)).toBe(true);
     for (const a of sut.applications) {
       expect(a.createdAt.getTime()).toBeLessThan(a.submittedAt.getTime());
       let t = a.submittedAt.getTime();
@@ -55,8 +54,12 @@ describe(planHistory.name, () => {
       expect(a.clock.runningSince).toBeNull();
       if (a.outcome === 'issued') {
         expect(a.issuedAt!.getTime()).toBeGreaterThan(a.closedAt.getTime());
-        expect(a.signedAt!.getTime()).toBeGreaterThan(a.issuedAt!.getTime());
-        for (const c of a.checks) expect(c.at.getTime()).toBeGreaterThanOrEqual(a.signedAt!.getTime());
+        expect(a.issuedAt!.getTime()).toBeLessThan(end);
+        // A minute for the signing before anyone checks or revokes it.
+        for (const at of [...a.checks.map((c) => c.at), ...(a.revokedAt ? [a.revokedAt] : [])]) {
+          expect(at.getTime()).toBeGreaterThanOrEqual(a.issuedAt!.getTime() + 60_000);
+          expect(at.getTime()).toBeLessThan(end);
+        }
       } else {
         expect(a.issuedAt).toBeNull();
         expect(a.checks).toEqual([]);
@@ -72,5 +75,37 @@ describe(planHistory.name, () => {
     const busy = new Set(sut.applications.map((a) => a.committee));
     expect(busy.size).toBeLessThan(options.committees.length);
     expect(busy.size).toBeGreaterThan(options.committees.length * 0.75);
+  });
+});
+
+describe(historySteps.name, () => {
+  const { applications } = planHistory(options);
+
+  it('takes each application through its life in time order: draft, submission, supplements, one decision', () => {
+    for (const a of applications) {
+      const sut = historySteps(a);
+      const times = sut.map((step) => step.at.getTime());
+      expect(times).toEqual([...times].sort((x, y) => x - y));
+      expect(sut.slice(0, 2).map((step) => step.kind)).toEqual(['draft', 'submit']);
+      const decisions = sut.filter((step) => ['approve', 'reject', 'withdraw'].includes(step.kind));
+      expect(decisions).toEqual([
+        { at: a.closedAt, kind: { issued: 'approve', rejected: 'reject', withdrawn: 'withdraw' }[a.outcome] },
+      ]);
+      const rounds = sut.filter((step) => step.kind === 'request_supplement' || step.kind === 'resubmit');
+      expect(rounds.length).toBe(a.supplements.length + a.supplements.filter((s) => s.answeredAt).length);
+    }
+  });
+
+  it('issues only what was approved, and checks and revokes only after issuing', () => {
+    for (const a of applications) {
+      const kinds = historySteps(a).map((step) => step.kind);
+      const issue = kinds.indexOf('issue');
+      expect(issue >= 0).toBe(a.outcome === 'issued');
+      expect(kinds.filter((k) => k === 'check').length).toBe(a.checks.length);
+      expect(kinds.includes('revoke')).toBe(a.revokedAt !== null);
+      kinds.forEach((kind, i) => {
+        if (kind === 'check' || kind === 'revoke') expect(i).toBeGreaterThan(issue);
+      });
+    }
   });
 });

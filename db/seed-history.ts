@@ -1,5 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
 import {
   pauseClock,
   resumeClock,
@@ -10,32 +8,24 @@ import {
   type PlainDate,
   type WorkingCalendar,
 } from '@zhengming/applications';
-import { formatCertificateNumber, newVerificationCode } from '@zhengming/certificates';
-import { PeopleService } from '@zhengming/identity';
-import { idNumberCheckCharacter, type PiiCipher } from '@zhengming/pii';
-import { ReportRefreshService } from '@zhengming/reports';
-import { VerificationLog, type VerificationRecord } from '@zhengming/verification';
 import { seededRandom } from './seeded-random';
 
 // A demonstration history for the statistics dashboard (npm run seed:history): years of applications,
 // supplements, decisions, certificates and verifications with the shapes a district sees. The plan is
-// pure and seeded (planHistory); writeHistory puts it in the raw tables the way the domain services
-// leave them, and the roll-ups are recounted from those tables at the end.
+// pure and seeded (planHistory), and so is the order of its steps (historySteps); the writer
+// (seed-history-writer.ts) takes each step through the domain services with the clock set to its time.
 
 export type Sector = 'government' | 'bank' | 'school' | 'other';
 
 export interface HistoryCommittee {
   id: string;
   code: string;
-  townId: string;
   townCode: string;
-  sealId: string;
 }
 
 export interface HistoryType {
   code: string;
-  versionId: string;
-  numberCode: string;
+  /** The promised time limit, in working days. */
   limit: number;
 }
 
@@ -56,9 +46,10 @@ export interface PlannedApplication {
   outcome: 'issued' | 'rejected' | 'withdrawn';
   /** The decision (issued, rejected) or the withdrawal. */
   closedAt: Date;
+  /** The promised-time-limit clock as the plan expects the service to leave it. */
   clock: ClockState;
+  /** When the issuer takes up the approval (the worker's delay); it records the signing itself. */
   issuedAt: Date | null;
-  signedAt: Date | null;
   revokedAt: Date | null;
   checks: PlannedCheck[];
 }
@@ -68,6 +59,13 @@ export interface HistoryPlan {
   /** Checks of numbers that name no certificate (typos, guesses): anonymous, district-wide. */
   strayChecks: Date[];
 }
+
+/** One step of an application's life, at its time: what the writer takes through a service. */
+export type HistoryStep = { at: Date } & (
+  | { kind: 'draft' | 'submit' | 'approve' | 'reject' | 'withdraw' | 'issue' | 'revoke' }
+  | { kind: 'request_supplement' | 'resubmit'; round: number }
+  | { kind: 'check'; check: PlannedCheck }
+);
 
 export interface HistoryPlanOptions {
   seed: number;
@@ -138,6 +136,8 @@ const ANONYMOUS_METHODS: [PlannedCheck['method'], number][] = [
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
+/** Nothing that follows issuing (a check, a revocation) comes sooner than this after it: the signing itself takes time. */
+const AFTER_ISSUE_MS = 60_000;
 
 /** The instant `hours` after midnight of `day` in Beijing. */
 function beijing(day: PlainDate, hours: number): Date {
@@ -163,7 +163,9 @@ function weighted<T>(random: () => number, items: readonly [T, number][]): T {
  * weighted by their town's size (新塘 and 荔城 busy, the mountain towns quiet) and their own, with
  * about one in twelve not yet issuing at all; a supplement round for about one application in five
  * and a second for some; about 6 % rejected and a few withdrawn; decisions on working days in office
- * hours, most within the promised time limit; verifications by the sectors that use each type.
+ * hours, most within the promised time limit; verifications by the sectors that use each type. Nothing
+ * happens after the last day: applications not decided by then, and later checks and revocations, are
+ * left out.
  */
 export function planHistory(options: HistoryPlanOptions): HistoryPlan {
   const random = seededRandom(options.seed);
@@ -184,6 +186,8 @@ export function planHistory(options: HistoryPlanOptions): HistoryPlan {
   const active = committeeWeights.filter(([, w]) => w > 0);
 
   const start = addDays(options.until, -Math.round(options.years * 365.25) + 1);
+  const end = beijing(options.until, 24).getTime();
+  const beforeEnd = (at: Date) => at.getTime() < end;
   const lastYear = Number(options.until.slice(0, 4));
   const meanFactor = MONTH_FACTOR.reduce((s, f) => s + f, 0) / 12;
   const applications: PlannedApplication[] = [];
@@ -259,15 +263,14 @@ export function planHistory(options: HistoryPlanOptions): HistoryPlan {
         }
         clock = stopClock(clock, shanghaiDate(closedAt), calendar);
       }
-      if (closedAt.getTime() > beijing(options.until, 24).getTime()) continue; // not decided yet: left out
-      let issuedAt: Date | null = null;
-      let signedAt: Date | null = null;
+      const issuedAt: Date | null =
+        outcome === 'issued' ? new Date(closedAt.getTime() + (5 + random() * 60) * 1000) : null;
+      if (!beforeEnd(issuedAt ?? closedAt)) continue; // not decided (or issued) yet: left out
       let revokedAt: Date | null = null;
-      const checks: PlannedCheck[] = [];
-      if (outcome === 'issued') {
-        issuedAt = new Date(closedAt.getTime() + (5 + random() * 60) * 1000);
-        signedAt = new Date(issuedAt.getTime() + (1 + random() * 20) * 1000);
-        if (random() < 0.012) revokedAt = new Date(signedAt.getTime() + random() * 60 * DAY);
+      let checks: PlannedCheck[] = [];
+      if (issuedAt) {
+        const sealed = issuedAt.getTime() + AFTER_ISSUE_MS;
+        if (random() < 0.012) revokedAt = new Date(sealed + random() * 60 * DAY);
         const n = weighted<number>(random, [
           [0, 25],
           [1, 40],
@@ -279,12 +282,14 @@ export function planHistory(options: HistoryPlanOptions): HistoryPlan {
         for (let c = 0; c < n; c++) {
           const sector = weighted(random, sectors);
           checks.push({
-            at: new Date(signedAt.getTime() + Math.pow(random(), 2) * 45 * DAY),
+            at: new Date(sealed + Math.pow(random(), 2) * 45 * DAY),
             sector,
             method: sector === 'anonymous' ? weighted<PlannedCheck['method']>(random, ANONYMOUS_METHODS) : 'api',
           });
         }
-        if (random() < 0.03) strayChecks.push(new Date(signedAt.getTime() + random() * 30 * DAY));
+        if (random() < 0.03) strayChecks.push(new Date(sealed + random() * 30 * DAY));
+        if (revokedAt && !beforeEnd(revokedAt)) revokedAt = null;
+        checks = checks.filter((c) => beforeEnd(c.at));
       }
       applications.push({
         committee,
@@ -297,233 +302,33 @@ export function planHistory(options: HistoryPlanOptions): HistoryPlan {
         closedAt,
         clock,
         issuedAt,
-        signedAt,
         revokedAt,
         checks,
       });
     }
   }
-  return { applications, strayChecks };
+  return { applications, strayChecks: strayChecks.filter(beforeEnd).sort((a, b) => a.getTime() - b.getTime()) };
 }
-
-export interface HistoryOutcome {
-  applications: number;
-  issued: number;
-  rejected: number;
-  withdrawn: number;
-  supplementRounds: number;
-  verifications: number;
-  from: PlainDate;
-  until: PlainDate;
-}
-
-/** A valid GB 11643 number for a synthetic resident of Zengcheng (4401 18), born 1960–1999. */
-function syntheticIdNumber(random: () => number): string {
-  const birth = new Date(Date.UTC(1960 + Math.floor(random() * 40), 0, 1) + Math.floor(random() * 365) * DAY);
-  const first17 = `440118${birth.toISOString().slice(0, 10).replaceAll('-', '')}${String(Math.floor(random() * 1000)).padStart(3, '0')}`;
-  return first17 + idNumberCheckCharacter(first17);
-}
-
-const SURNAMES = '陈李黄张梁刘何罗钟赖朱曾';
 
 /**
- * Writes a plan into the raw tables in the shape the services leave them: residents registered
- * through PeopleService (ID numbers encrypted), each application at its final state with its
- * clock columns and supplement requests, each certificate with its number (the committee's serials
- * advanced to match), an encrypted verification code and its seal, verifications through the real
- * verification log; then the statistics roll-ups are recounted from those tables.
+ * An application's steps in the order they happen: the draft (form and materials), the submission,
+ * each supplement round (the request, and the answer if one came), the decision or the withdrawal,
+ * then the issue, and the checks and any revocation in their time order.
  */
-export async function writeHistory(
-  dataSource: DataSource,
-  cipher: PiiCipher,
-  options: HistoryPlanOptions,
-  plan: HistoryPlan,
-  log: (line: string) => void = () => undefined,
-): Promise<HistoryOutcome> {
-  const random = seededRandom(options.seed ^ 0x5eed);
-  const people = new PeopleService(dataSource, cipher);
-  const applicants: string[] = [];
-  const reviewers: string[] = [];
-  await dataSource.transaction(async (m) => {
-    for (let i = 0; i < 1000; i++) {
-      const name = `${SURNAMES[i % SURNAMES.length]}演示${i}`;
-      applicants.push((await people.register({ name, idNumber: syntheticIdNumber(random) }, m)).id);
-    }
-    for (let i = 0; i < 3; i++) {
-      reviewers.push((await people.register({ name: `审批演示${i}`, idNumber: syntheticIdNumber(random) }, m)).id);
-    }
+export function historySteps(a: PlannedApplication): HistoryStep[] {
+  const steps: HistoryStep[] = [
+    { at: a.createdAt, kind: 'draft' },
+    { at: a.submittedAt, kind: 'submit' },
+  ];
+  a.supplements.forEach((s, i) => {
+    steps.push({ at: s.requestedAt, kind: 'request_supplement', round: i + 1 });
+    if (s.answeredAt) steps.push({ at: s.answeredAt, kind: 'resubmit', round: i + 1 });
   });
-  const institutions = new Map<Sector, string>();
-  for (const [sector, name] of [
-    ['government', '（演示）增城区政务服务中心'],
-    ['bank', '（演示）增城农商银行'],
-    ['school', '（演示）增城区第一小学'],
-    ['other', '（演示）增城供电局'],
-  ] as const) {
-    const [row] = (await dataSource.query(
-      `INSERT INTO verifier_institutions (name, sector) VALUES ($1, $2) RETURNING id`,
-      [name, sector],
-    )) as { id: string }[];
-    institutions.set(sector, row.id);
-  }
-
-  const serials = new Map<string, number>();
-  const verifications = new VerificationLog(dataSource);
-  const outcome: HistoryOutcome = {
-    applications: plan.applications.length,
-    issued: 0,
-    rejected: 0,
-    withdrawn: 0,
-    supplementRounds: 0,
-    verifications: 0,
-    from: plan.applications[0] ? shanghaiDate(plan.applications[0].submittedAt) : options.until,
-    until: options.until,
-  };
-  const form = cipher.encrypt('form', JSON.stringify({}));
-  const BATCH = 1000;
-  for (let start = 0; start < plan.applications.length; start += BATCH) {
-    const batch = plan.applications.slice(start, start + BATCH);
-    const apps: unknown[][] = [];
-    const supplements: unknown[][] = [];
-    const certificates: unknown[][] = [];
-    const checks: VerificationRecord[] = [];
-    for (const [offset, a] of batch.entries()) {
-      const id = randomUUID();
-      const committee = options.committees[a.committee];
-      const type = options.types[a.type];
-      const reviewer = reviewers[(start + offset) % reviewers.length];
-      apps.push([
-        id,
-        `HS${String(start + offset + 1).padStart(8, '0')}`,
-        type.code,
-        type.versionId,
-        committee.id,
-        committee.townId,
-        applicants[a.applicant],
-        a.outcome,
-        form,
-        a.supplements.length + 1 - (a.outcome === 'withdrawn' && a.supplements.at(-1)?.answeredAt === null ? 1 : 0),
-        type.limit,
-        a.clock.usedWorkingDays,
-        a.outcome === 'rejected' ? '材料与实际情况不符' : null,
-        a.submittedAt,
-        a.outcome === 'withdrawn' ? null : a.closedAt,
-        a.outcome === 'issued' ? reviewer : null,
-        a.createdAt,
-        a.revokedAt ?? a.signedAt ?? a.closedAt,
-      ]);
-      a.supplements.forEach((s, round) => supplements.push([id, round + 1, s.requestedAt, s.answeredAt, reviewer]));
-      outcome.supplementRounds += a.supplements.length;
-      if (a.outcome === 'rejected') outcome.rejected += 1;
-      if (a.outcome === 'withdrawn') outcome.withdrawn += 1;
-      if (a.outcome !== 'issued' || !a.issuedAt || !a.signedAt) continue;
-      outcome.issued += 1;
-      const year = Number(shanghaiDate(a.issuedAt).slice(0, 4));
-      const key = `${committee.id}|${type.numberCode}|${year}`;
-      const serial = (serials.get(key) ?? 0) + 1;
-      serials.set(key, serial);
-      const certificateId = randomUUID();
-      certificates.push([
-        certificateId,
-        id,
-        formatCertificateNumber({ committeeCode: committee.code, numberCode: type.numberCode, year, serial }),
-        a.revokedAt ? 'revoked' : 'issued',
-        type.versionId,
-        committee.id,
-        cipher.encrypt('verificationCode', newVerificationCode()),
-        a.issuedAt,
-        new Date(a.issuedAt.getTime() + 365 * DAY),
-        committee.sealId,
-        a.signedAt,
-        a.revokedAt,
-        a.revokedAt ? '申请人信息有误，重新开具' : null,
-        a.revokedAt ? reviewer : null,
-      ]);
-      for (const c of a.checks) {
-        checks.push({
-          certificateId,
-          institutionId: c.sector === 'anonymous' ? null : institutions.get(c.sector)!,
-          sector: c.sector,
-          method: c.method,
-          result: a.revokedAt && c.at > a.revokedAt ? 'revoked' : 'valid',
-          checkedAt: c.at,
-        });
-      }
-    }
-    await dataSource.transaction(async (m) => {
-      await m.query(
-        `INSERT INTO applications (id, reference_no, type_code, type_version_id, committee_id, town_id, applicant_id,
-                                   applicant_name_masked, status, form_enc, round, time_limit_working_days,
-                                   clock_used_working_days, clock_running_since, rejection_reason, submitted_at,
-                                   decided_at, approved_by, created_at, updated_at)
-         SELECT a.id, a.ref, a.type_code, a.version, a.committee, a.town, a.applicant, '演*', a.status, a.form, a.round,
-                a.time_limit, a.used, NULL, a.reason, a.submitted, a.decided, a.approver, a.created, a.updated
-           FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::uuid[], $5::uuid[], $6::uuid[], $7::uuid[],
-                       $8::varchar[], $9::text[], $10::int[], $11::int[], $12::int[], $13::varchar[],
-                       $14::timestamptz[], $15::timestamptz[], $16::uuid[], $17::timestamptz[], $18::timestamptz[])
-                AS a(id, ref, type_code, version, committee, town, applicant, status, form, round, time_limit,
-                     used, reason, submitted, decided, approver, created, updated)`,
-        columns(apps, 18),
-      );
-      if (supplements.length > 0) {
-        await m.query(
-          `INSERT INTO supplement_requests (application_id, round, items, note, requested_at, answered_at, requested_by)
-           SELECT a, r, '[{"materialKey":"other","reason":"照片不清晰，请重新上传"}]'::jsonb, NULL, q, s, b
-             FROM unnest($1::uuid[], $2::int[], $3::timestamptz[], $4::timestamptz[], $5::uuid[]) AS x(a, r, q, s, b)`,
-          columns(supplements, 5),
-        );
-      }
-      if (certificates.length > 0) {
-        await m.query(
-          `INSERT INTO certificates (id, application_id, number, status, type_version_id, committee_id,
-                                     verification_code_enc, holder_name_masked, holder_id_masked, issued_at,
-                                     valid_until, seal_id, signed_at, revoked_at, revocation_reason, revoked_by)
-           SELECT c.id, c.app, c.number, c.status, c.version, c.committee, c.code, '演*', '4401**********0000',
-                  c.issued, c.until, c.seal, c.signed, c.revoked, c.reason, c.by
-             FROM unnest($1::uuid[], $2::uuid[], $3::varchar[], $4::varchar[], $5::uuid[], $6::uuid[], $7::text[],
-                         $8::timestamptz[], $9::timestamptz[], $10::uuid[], $11::timestamptz[], $12::timestamptz[],
-                         $13::varchar[], $14::uuid[])
-                  AS c(id, app, number, status, version, committee, code, issued, until, seal, signed, revoked,
-                       reason, by)`,
-          columns(certificates, 14),
-        );
-      }
-    });
-    for (const check of checks) verifications.record(check);
-    outcome.verifications += checks.length;
-    if ((start / BATCH) % 10 === 9) log(`  ${start + batch.length} / ${plan.applications.length} applications`);
-  }
-  for (const at of plan.strayChecks) {
-    verifications.record({
-      certificateId: null,
-      institutionId: null,
-      sector: 'anonymous',
-      method: 'manual',
-      result: 'unknown',
-      checkedAt: at,
-    });
-  }
-  outcome.verifications += plan.strayChecks.length;
-  await verifications.flush();
-
-  // The real issuer continues each committee's numbering after the history's last serial.
-  for (const [key, serial] of serials) {
-    const [committeeId, numberCode, year] = key.split('|');
-    await dataSource.query(
-      `INSERT INTO certificate_serials (committee_id, number_code, year, last_serial) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (committee_id, number_code, year)
-       DO UPDATE SET last_serial = greatest(certificate_serials.last_serial, EXCLUDED.last_serial)`,
-      [committeeId, numberCode, Number(year), serial],
-    );
-  }
-
-  log('  recounting the statistics roll-ups…');
-  const refresher = new ReportRefreshService(dataSource);
-  while (!(await refresher.refresh()).ran) await new Promise((resolve) => setTimeout(resolve, 200));
-  return outcome;
-}
-
-/** Rows to the per-column arrays unnest() takes. */
-function columns(rows: unknown[][], width: number): unknown[][] {
-  return Array.from({ length: width }, (_, i) => rows.map((row) => row[i]));
+  const decision = { issued: 'approve', rejected: 'reject', withdrawn: 'withdraw' } as const;
+  steps.push({ at: a.closedAt, kind: decision[a.outcome] });
+  if (!a.issuedAt) return steps;
+  steps.push({ at: a.issuedAt, kind: 'issue' });
+  const after: HistoryStep[] = a.checks.map((check) => ({ at: check.at, kind: 'check', check }));
+  if (a.revokedAt) after.push({ at: a.revokedAt, kind: 'revoke' });
+  return [...steps, ...after.sort((x, y) => x.at.getTime() - y.at.getTime())];
 }

@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import { OrganizationRegistryService, type DistrictTree } from '@zhengming/organizations';
 import { CertificateTypesService, type CertificateTypeDefinition } from '@zhengming/certificate-types';
 import { AuditLog } from '@zhengming/audit';
+import { SystemClock } from '@zhengming/clock';
 import { PeopleService, StaffRoleEntity, StaffService, type StaffGrantInput } from '@zhengming/identity';
 import type { PiiCipher } from '@zhengming/pii';
 import { upsertCalendarYear, type CalendarYearData } from '@zhengming/applications';
@@ -33,7 +34,13 @@ export async function loadStaffSeed(): Promise<StaffSeed> {
  */
 export async function seedStaff(dataSource: DataSource, cipher: PiiCipher): Promise<number | null> {
   if (await dataSource.getRepository(StaffRoleEntity).exists()) return null;
-  const staff = new StaffService(dataSource, new PeopleService(dataSource, cipher), new AuditLog(dataSource));
+  const clock = new SystemClock();
+  const staff = new StaffService(
+    dataSource,
+    new PeopleService(dataSource, cipher),
+    new AuditLog(dataSource, clock),
+    clock,
+  );
   const { staff: grants } = await loadStaffSeed();
   for (const { username: _username, ...grant } of grants) await staff.grant(grant, null);
   return grants.length;

@@ -1,4 +1,5 @@
 import { AuditLog } from '@zhengming/audit';
+import { SystemClock } from '@zhengming/clock';
 import { runWithDataSource } from './with-data-source';
 
 /**
@@ -6,7 +7,7 @@ import { runWithDataSource } from './with-data-source';
  * first broken link (exit 1), or the verified head to compare with an earlier run (exit 0).
  */
 void runWithDataSource(async (dataSource) => {
-  const result = await new AuditLog(dataSource).verify();
+  const result = await new AuditLog(dataSource, new SystemClock()).verify();
   if (result.ok) {
     process.stdout.write(
       `audit log intact: ${result.checked} events verified; head seq ${result.head.seq} hash ${result.head.hash}\n`,

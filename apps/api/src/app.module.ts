@@ -3,6 +3,7 @@ import { Module, RequestMethod, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
+import { ClockModule } from '@zhengming/clock';
 import { ConfigModule, type AppConfig } from '@zhengming/config';
 import { DatabaseModule } from '@zhengming/database';
 import { QueueModule } from '@zhengming/queue';
@@ -59,6 +60,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        ClockModule.forRoot(),
         LoggerModule.forRoot({
           // nestjs-pino's default route pattern `{/*splat}` matches nothing on Nest 12's Fastify adapter.
           forRoutes: [{ path: '*', method: RequestMethod.ALL }],

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule, type ModuleMetadata } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import { ClockModule } from '@zhengming/clock';
 import { ConfigModule, type AppConfig } from '@zhengming/config';
 import { DatabaseModule } from '@zhengming/database';
 import { QueueModule } from '@zhengming/queue';
@@ -26,6 +27,7 @@ export class WorkerModule {
       module: WorkerModule,
       imports: [
         ConfigModule.forRoot(config),
+        ClockModule.forRoot(),
         LoggerModule.forRoot({
           pinoHttp: { level: config.log.level, redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' } },
         }),

@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In, type EntityManager } from 'typeorm';
 import stringify from 'safe-stable-stringify';
 import { AuditLog } from '@zhengming/audit';
+import { Clock } from '@zhengming/clock';
 import {
   CertificateTypesService,
   personalFieldsOf,
@@ -59,6 +60,7 @@ import {
   pauseClock,
   readClock,
   resumeClock,
+  shanghaiDate,
   startClock,
   stopClock,
   type ClockState,
@@ -99,6 +101,8 @@ interface Loaded {
 /** What a transition works with: read before its transaction, so the transaction needs one connection only. */
 interface TransitionContext extends Loaded {
   calendar: WorkingCalendar;
+  /** The moment of the transition (from the clock), and its calendar day in Asia/Shanghai. */
+  now: Date;
   today: PlainDate;
 }
 
@@ -121,6 +125,7 @@ export class ApplicationsService {
     private readonly notifications: NotificationsService,
     private readonly storage: ObjectStorage,
     private readonly calendar: WorkingCalendarService,
+    private readonly clock: Clock,
     @Inject(MATERIALS_CONFIG) private readonly materialsConfig: MaterialsConfig,
   ) {}
 
@@ -132,7 +137,8 @@ export class ApplicationsService {
     const requestHash = hashRequest({ action: 'create', ...input });
     // Read before the transaction: inside it, only its own connection is used (no pool deadlock).
     const { version } = await this.types.getActive(input.typeCode);
-    const today = await this.calendar.today();
+    const now = this.clock.now();
+    const today = shanghaiDate(now);
     const id = await this.dataSource.transaction(async (m) => {
       const replay = await this.replayed(m, ctx.principal.personId, key, 'create', requestHash);
       if (replay) return replay;
@@ -160,10 +166,12 @@ export class ApplicationsService {
         submittedAt: null,
         decidedAt: null,
         approvedBy: null,
+        createdAt: now,
+        updatedAt: now,
       });
       await m.save(ApplicationEntity, application);
-      await rememberIdempotencyKey(m, ctx.principal.personId, key, 'create', requestHash, application.id);
-      await this.record(m, ctx, application, 'create', 'applicant', null);
+      await rememberIdempotencyKey(m, ctx.principal.personId, key, 'create', requestHash, application.id, now);
+      await this.record(m, ctx, application, 'create', 'applicant', null, now);
       return application.id;
     });
     return this.get(ctx.principal, id);
@@ -177,6 +185,7 @@ export class ApplicationsService {
       const merged = this.keepMaskedValues(version, this.decryptForm(application), form);
       this.types.validateForm(version, merged, { draft: true });
       application.formEnc = this.encryptForm(merged);
+      application.updatedAt = this.clock.now();
       await m.save(ApplicationEntity, application);
     });
     return this.get(ctx.principal, id);
@@ -225,6 +234,7 @@ export class ApplicationsService {
           sha256: createHash('sha256').update(inspected.bytes).digest('hex'),
           storageKey,
           uploadedBy: ctx.principal.personId,
+          createdAt: this.clock.now(),
         });
         await m.save(ApplicationMaterialEntity, material);
         await this.auditApplication(m, ctx, application, 'material.add', {
@@ -282,18 +292,18 @@ export class ApplicationsService {
   }
 
   async submit(ctx: RequestContext, id: string): Promise<ApplicationView> {
-    return this.transition(ctx, id, 'submit', 'applicant', async (m, { application, version, today }) => {
+    return this.transition(ctx, id, 'submit', 'applicant', async (m, { application, version, now, today }) => {
       const form = this.decryptForm(application);
       this.types.validateForm(version, form);
       await this.assertRequiredMaterials(m, application, version);
       Object.assign(application, clockColumns(startClock(application.timeLimitWorkingDays, today)));
-      application.submittedAt = new Date();
-      await startRound(m, application);
+      application.submittedAt = now;
+      await startRound(m, application, now);
     });
   }
 
   async resubmit(ctx: RequestContext, id: string): Promise<ApplicationView> {
-    return this.transition(ctx, id, 'resubmit', 'applicant', async (m, { application, version, today }) => {
+    return this.transition(ctx, id, 'resubmit', 'applicant', async (m, { application, version, now, today }) => {
       this.types.validateForm(version, this.decryptForm(application));
       const request = await m.findOneByOrFail(SupplementRequestEntity, { applicationId: id, round: application.round });
       const fresh = await m.find(ApplicationMaterialEntity, {
@@ -306,9 +316,9 @@ export class ApplicationsService {
         });
       }
       await this.assertRequiredMaterials(m, application, version);
-      request.answeredAt = new Date();
+      request.answeredAt = now;
       await m.save(SupplementRequestEntity, request);
-      await startRound(m, application);
+      await startRound(m, application, now);
       Object.assign(application, clockColumns(resumeClock(clockOf(application), today)));
     });
   }
@@ -335,7 +345,7 @@ export class ApplicationsService {
       id,
       'request_supplement',
       'reviewer',
-      async (m, { application, version, today, calendar }) => {
+      async (m, { application, version, now, today, calendar }) => {
         const keys = input.items.map((i) => i.materialKey);
         const unknown = keys.filter((k) => !version.materials.some((r) => r.key === k));
         const duplicate = new Set(keys).size !== keys.length;
@@ -353,6 +363,7 @@ export class ApplicationsService {
           items,
           note: input.note?.trim() || null,
           requestedBy: ctx.principal.personId,
+          requestedAt: now,
         });
         Object.assign(application, clockColumns(pauseClock(clockOf(application), today, calendar)));
         const note = input.note?.trim();
@@ -370,7 +381,7 @@ export class ApplicationsService {
       'reviewer',
       async (_m, context) => {
         context.application.rejectionReason = reason.trim();
-        context.application.decidedAt = new Date();
+        context.application.decidedAt = context.now;
         stopClockOf(context);
         return context.application.rejectionReason;
       },
@@ -390,7 +401,7 @@ export class ApplicationsService {
       'approver',
       async (m, context) => {
         const { application } = context;
-        application.decidedAt = new Date();
+        application.decidedAt = context.now;
         application.approvedBy = ctx.principal.personId;
         stopClockOf(context);
         await this.outbox.add(m, {
@@ -418,9 +429,10 @@ export class ApplicationsService {
     const application = await lockApplication(m, applicationId);
     if (!application) throw new ApplicationException(ApplicationErrorCode.NotFound, { id: applicationId });
     if (application.status === 'issued') return false;
+    const now = this.clock.now();
     this.move(application, 'issue', 'system');
-    await m.update(ApplicationEntity, { id: application.id }, { status: application.status });
-    await this.record(m, SYSTEM, application, 'issue', 'system', `证明编号 ${certificate.number}`, {
+    await m.update(ApplicationEntity, { id: application.id }, { status: application.status, updatedAt: now });
+    await this.record(m, SYSTEM, application, 'issue', 'system', `证明编号 ${certificate.number}`, now, {
       certificateId: certificate.id,
     });
     await this.notify(m, application, await this.types.version(application.typeVersionId, m), 'issue');
@@ -493,26 +505,29 @@ export class ApplicationsService {
     request: unknown = null,
   ): Promise<ApplicationView> {
     const requestHash = hashRequest({ action, id, request });
-    const [calendar, today] = await Promise.all([this.calendar.calendar(), this.calendar.today()]);
+    const calendar = await this.calendar.calendar();
+    const now = this.clock.now();
+    const today = shanghaiDate(now);
     await this.dataSource.transaction(async (m) => {
       if (ctx.idempotencyKey) {
         const key = requireIdempotencyKey(ctx.idempotencyKey);
         if (await this.replayed(m, ctx.principal.personId, key, action, requestHash)) return;
-        await rememberIdempotencyKey(m, ctx.principal.personId, key, action, requestHash, id);
+        await rememberIdempotencyKey(m, ctx.principal.personId, key, action, requestHash, id, now);
       }
-      const loaded = { ...(await this.lockForTransition(m, id, ctx.principal, role)), calendar, today };
+      const loaded = { ...(await this.lockForTransition(m, id, ctx.principal, role)), calendar, now, today };
       const { application } = loaded;
       const actor = this.actorOf(ctx.principal, application, role);
       // A reviewer deciding on an application nobody has accepted yet accepts it in the same step.
       if (action !== 'accept' && role !== 'applicant' && application.status === 'submitted') {
         this.move(application, 'accept', actor);
-        await this.record(m, ctx, application, 'accept', actor, null);
+        await this.record(m, ctx, application, 'accept', actor, null, now);
         await this.notify(m, application, loaded.version, 'accept');
       }
       this.move(application, action, actor);
       const note = (await apply(m, loaded)) ?? null;
+      application.updatedAt = now;
       await m.save(ApplicationEntity, application);
-      await this.record(m, ctx, application, action, actor, note);
+      await this.record(m, ctx, application, action, actor, note, now);
       await this.notify(m, application, loaded.version, action);
     });
     return this.get(ctx.principal, id);
@@ -635,6 +650,7 @@ export class ApplicationsService {
     action: ApplicationAction | 'create',
     actor: ApplicationActor,
     note: string | null,
+    at: Date,
     details: Record<string, unknown> = {},
   ): Promise<void> {
     await m.insert(ApplicationEventEntity, {
@@ -644,6 +660,7 @@ export class ApplicationsService {
       actorRole: actor,
       actorId: ctx === SYSTEM ? null : ctx.principal.personId,
       note,
+      occurredAt: at,
     });
     await this.auditApplication(m, ctx, application, action, {
       status: application.status,
@@ -1000,12 +1017,13 @@ function clockShown(application: ApplicationEntity): boolean {
 }
 
 /** The next submission round, with the form as submitted, which the reviewer later compares against. */
-async function startRound(m: EntityManager, application: ApplicationEntity): Promise<void> {
+async function startRound(m: EntityManager, application: ApplicationEntity, at: Date): Promise<void> {
   application.round += 1;
   await m.insert(ApplicationRoundEntity, {
     applicationId: application.id,
     round: application.round,
     formEnc: application.formEnc,
+    submittedAt: at,
   });
 }
 
@@ -1029,8 +1047,9 @@ async function rememberIdempotencyKey(
   scope: string,
   requestHash: string,
   applicationId: string,
+  at: Date,
 ): Promise<void> {
-  await m.insert(IdempotencyKeyEntity, { principalId, key, scope, requestHash, applicationId });
+  await m.insert(IdempotencyKeyEntity, { principalId, key, scope, requestHash, applicationId, createdAt: at });
 }
 
 function requireIdempotencyKey(key: string | undefined): string {

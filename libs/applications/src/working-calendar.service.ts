@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { Clock } from '@zhengming/clock';
 import { CalendarDayEntity } from './application.entity';
 import { calendarFromData, shanghaiDate, type CalendarYearData, type PlainDate, type WorkingCalendar } from './clock';
 
@@ -16,7 +17,10 @@ export class WorkingCalendarService {
   private readonly logger = new Logger(WorkingCalendarService.name);
   private cached: { calendar: WorkingCalendar; loadedAt: number } | undefined;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+  ) {}
 
   async calendar(): Promise<WorkingCalendar> {
     if (this.cached && Date.now() - this.cached.loadedAt < RELOAD_AFTER_MS) return this.cached.calendar;
@@ -28,6 +32,7 @@ export class WorkingCalendarService {
       byYear.get(year)!.days.push(day);
     }
     const calendar = calendarFromData([...byYear.values()]);
+    // The operators' reminder to load this year's notice: about the real year, whatever the clock says.
     const thisYear = Number(shanghaiDate(new Date()).slice(0, 4));
     if (!calendar.knows(thisYear)) {
       this.logger.warn(`工作日历缺少 ${thisYear} 年的节假日安排：该年只按周末计算 (no holiday table for ${thisYear})`);
@@ -36,8 +41,9 @@ export class WorkingCalendarService {
     return calendar;
   }
 
+  /** The calendar day (Asia/Shanghai) the clock says it is. */
   async today(): Promise<PlainDate> {
-    return shanghaiDate(new Date());
+    return shanghaiDate(this.clock.now());
   }
 }
 

@@ -1,3 +1,4 @@
+import { SystemClock } from '@zhengming/clock';
 import { AuditLog } from './audit-log.service';
 import { openMigratedDataSource } from '../../../test/support/test-database';
 
@@ -7,7 +8,7 @@ describe('audit log on PostgreSQL', () => {
 
   beforeAll(async () => {
     db = await openMigratedDataSource('audit');
-    sut = new AuditLog(db.dataSource);
+    sut = new AuditLog(db.dataSource, new SystemClock());
   });
   afterAll(() => db.close());
 

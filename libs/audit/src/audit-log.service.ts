@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { Clock } from '@zhengming/clock';
 import { AuditEventEntity, type AuditActorType, type AuditOutcome } from './audit-event.entity';
 import { auditEventHash, AuditChainVerifier, GENESIS_HASH, type ChainBreak } from './audit-chain';
 
@@ -38,7 +39,10 @@ const APPEND_LOCK = 0x7a6d_a0d1;
 
 @Injectable()
 export class AuditLog {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+  ) {}
 
   /**
    * Appends one event. Pass the caller's transaction so that the event commits or rolls back with
@@ -54,7 +58,7 @@ export class AuditLog {
     const event = {
       seq: String(BigInt(last?.seq ?? '0') + 1n),
       // A JavaScript date holds milliseconds, which timestamptz keeps exactly: it re-serialises alike.
-      occurredAt: new Date(),
+      occurredAt: this.clock.now(),
       actorType: entry.actor.type,
       actorId: entry.actor.id ?? null,
       action: entry.action,

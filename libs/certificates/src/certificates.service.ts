@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ApplicationEntity, ApplicationsService, type RequestContext } from '@zhengming/applications';
 import { AuditLog } from '@zhengming/audit';
+import { Clock } from '@zhengming/clock';
 import { reaches, StaffRole, type PersonPrincipal } from '@zhengming/identity';
 import { NotificationsService } from '@zhengming/notifications';
 import { OrganizationEntity } from '@zhengming/organizations';
@@ -54,6 +55,7 @@ export class CertificatesService {
     private readonly storage: ObjectStorage,
     private readonly audit: AuditLog,
     private readonly notifications: NotificationsService,
+    private readonly clock: Clock,
   ) {}
 
   /** The application's certificate as its holder or its committee sees it; nothing before it is issued. */
@@ -74,7 +76,7 @@ export class CertificatesService {
       applicationId: row.applicationId,
       number: row.number,
       status: row.status,
-      state: certificateState(row),
+      state: certificateState(row, this.clock.now()),
       revokedAt: row.revokedAt,
       revocationReason: row.revocationReason,
       typeName: row.typeVersion!.name,
@@ -116,11 +118,17 @@ export class CertificatesService {
           revokedAt: row.revokedAt,
         });
       }
-      const revokedAt = new Date();
+      const revokedAt = this.clock.now();
       await m.update(
         CertificateEntity,
         { id: row.id },
-        { status: 'revoked', revokedAt, revocationReason: reason, revokedBy: ctx.principal.personId },
+        {
+          status: 'revoked',
+          revokedAt,
+          revocationReason: reason,
+          revokedBy: ctx.principal.personId,
+          updatedAt: revokedAt,
+        },
       );
       await this.audit.append(
         {

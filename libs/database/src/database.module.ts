@@ -44,7 +44,8 @@ class DatabaseLifecycleModule {}
 
 @Module({})
 export class DatabaseModule {
-  static forRoot(schema: SchemaParts): DynamicModule {
+  /** `applicationName`: how this process's connections are named, the system's name by default. */
+  static forRoot(schema: SchemaParts, applicationName?: string): DynamicModule {
     return {
       module: DatabaseModule,
       imports: [
@@ -53,7 +54,7 @@ export class DatabaseModule {
           imports: [DatabaseLifecycleModule],
           inject: [DATABASE_CONFIG, DatabaseLifecycle],
           useFactory: async (config: DatabaseConfig, lifecycle: DatabaseLifecycle) =>
-            buildDataSourceOptions(config, schema, await lifecycle.embeddedUrl()),
+            buildDataSourceOptions(config, schema, await lifecycle.embeddedUrl(), applicationName),
         }),
       ],
       exports: [DatabaseLifecycleModule],

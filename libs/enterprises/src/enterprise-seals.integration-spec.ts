@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { AuditLog } from '@zhengming/audit';
+import { SystemClock } from '@zhengming/clock';
 import type { SigningConfig } from '@zhengming/config';
 import { PeopleService } from '@zhengming/identity';
 import { PkiService, SealEntity, SealsService, SigningKeysService, SoftwareKeyStore } from '@zhengming/signing';
@@ -28,7 +29,7 @@ describe(EnterpriseSealsService.name, () => {
     await pki.initialize();
     const people = new PeopleService(dataSource, testCipher());
     seals = new SealsService(dataSource, pki, keys);
-    sut = new EnterpriseSealsService(dataSource, seals, people, new AuditLog(dataSource));
+    sut = new EnterpriseSealsService(dataSource, seals, people, new AuditLog(dataSource, new SystemClock()));
     const register = (name: string, idNumber: string) => people.register({ name, idNumber }, dataSource.manager);
     legalRepresentative = { personId: (await register('郭振华', '440118198206110318')).id, isAdmin: false };
     stranger = { personId: (await register('林晓婷', '440118199409230226')).id, isAdmin: false };

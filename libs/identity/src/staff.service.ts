@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, IsNull, type EntityManager } from 'typeorm';
 import { AuditLog } from '@zhengming/audit';
+import { Clock } from '@zhengming/clock';
 import { OrganizationEntity, OrganizationErrorCode, OrganizationException } from '@zhengming/organizations';
 import { StaffRoleEntity } from './staff-role.entity';
 import { PersonEntity } from './person.entity';
@@ -31,6 +32,7 @@ export class StaffService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly people: PeopleService,
     private readonly audit: AuditLog,
+    private readonly clock: Clock,
   ) {}
 
   /** The roles a person holds now, each with its organization and that organization's parent. */
@@ -88,6 +90,7 @@ export class StaffService {
           role: input.role,
           organizationId: organization.id,
           grantedBy: actor?.personId ?? null,
+          grantedAt: this.clock.now(),
         }),
       );
       await this.audit.append(
@@ -114,7 +117,11 @@ export class StaffService {
         .where('r.id = :id AND r.revoked_at IS NULL', { id: grantId })
         .getOne();
       if (!grant) throw new IdentityException(IdentityErrorCode.StaffRoleNotFound);
-      await manager.update(StaffRoleEntity, { id: grant.id }, { revokedAt: new Date(), revokedBy: actor.personId });
+      await manager.update(
+        StaffRoleEntity,
+        { id: grant.id },
+        { revokedAt: this.clock.now(), revokedBy: actor.personId },
+      );
       await this.audit.append(
         {
           actor: { type: 'person', id: actor.personId },

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditLog } from '@zhengming/audit';
+import { Clock } from '@zhengming/clock';
 import { preparedQuery } from '@zhengming/database';
 import { VerifierApiKeyEntity, VerifierInstitutionEntity, type VerifierSector } from './verifier-institution.entity';
 import { IdentityErrorCode, IdentityException } from './identity.exception';
@@ -56,6 +57,7 @@ export class VerifiersService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditLog,
+    private readonly clock: Clock,
   ) {}
 
   async createInstitution(input: NewInstitution, actor: PersonPrincipal, requestId?: string) {
@@ -71,6 +73,7 @@ export class VerifiersService {
           sector: input.sector,
           creditCode,
           createdBy: actor.personId,
+          createdAt: this.clock.now(),
         }),
       );
       await this.audit.append(
@@ -116,6 +119,7 @@ export class VerifiersService {
           label: input.label.trim(),
           rateLimitPerMinute: input.rateLimitPerMinute,
           createdBy: actor.personId,
+          createdAt: this.clock.now(),
         }),
       );
       await this.audit.append(
@@ -137,7 +141,11 @@ export class VerifiersService {
       const key = await manager.findOneBy(VerifierApiKeyEntity, { id: keyId, institutionId });
       if (!key) throw new IdentityException(IdentityErrorCode.ApiKeyNotFound);
       if (key.revokedAt) return;
-      await manager.update(VerifierApiKeyEntity, { id: key.id }, { revokedAt: new Date(), revokedBy: actor.personId });
+      await manager.update(
+        VerifierApiKeyEntity,
+        { id: key.id },
+        { revokedAt: this.clock.now(), revokedBy: actor.personId },
+      );
       await this.audit.append(
         {
           actor: { type: 'person', id: actor.personId },

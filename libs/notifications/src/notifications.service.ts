@@ -1,6 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, IsNull, type EntityManager } from 'typeorm';
+import { Clock } from '@zhengming/clock';
 import { PiiCipher } from '@zhengming/pii';
 import { OutboxHandlers, OutboxService, type OutboxHandler, type OutboxMessageEntity } from '@zhengming/outbox';
 import { NotificationEntity } from './notification.entity';
@@ -38,6 +39,7 @@ export class NotificationsService implements OnModuleInit, OutboxHandler {
     private readonly handlers: OutboxHandlers,
     private readonly cipher: PiiCipher,
     private readonly sms: SmsSender,
+    private readonly clock: Clock,
   ) {}
 
   onModuleInit(): void {
@@ -53,6 +55,7 @@ export class NotificationsService implements OnModuleInit, OutboxHandler {
       title: notification.title,
       body: notification.body,
       smsToEnc: notification.smsTo ? this.cipher.encrypt('phone', notification.smsTo) : null,
+      createdAt: this.clock.now(),
     });
     await manager.insert(NotificationEntity, row);
     if (row.smsToEnc) {
@@ -75,7 +78,10 @@ export class NotificationsService implements OnModuleInit, OutboxHandler {
     });
     await this.dataSource
       .getRepository(NotificationEntity)
-      .update({ id: notification.id, smsSentAt: IsNull() }, { smsSentAt: new Date(), smsMessageId: sent.messageId });
+      .update(
+        { id: notification.id, smsSentAt: IsNull() },
+        { smsSentAt: this.clock.now(), smsMessageId: sent.messageId },
+      );
   }
 
   /** A person's messages: their own, and those to the organizations where they work. */
@@ -106,7 +112,7 @@ export class NotificationsService implements OnModuleInit, OutboxHandler {
       (notification.recipientOrganizationId !== null && organizationIds.includes(notification.recipientOrganizationId));
     if (!mine) return false;
     if (!notification.readAt) {
-      await this.dataSource.getRepository(NotificationEntity).update({ id }, { readAt: new Date() });
+      await this.dataSource.getRepository(NotificationEntity).update({ id }, { readAt: this.clock.now() });
     }
     return true;
   }

@@ -167,6 +167,22 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     return due.length;
   }
 
+  /**
+   * Claims one row, whatever its time, and works it here at once as a pass would; throws what its
+   * handler threw, once the failure is recorded (retry or dead). False when the row was not pending:
+   * done already, or claimed by another process first. For a caller that works each row the moment it
+   * is written: the history seed, whose steps must not leave work for a relay to do in the present.
+   */
+  async workNow(row: Pick<OutboxMessageEntity, 'id' | 'topic'>): Promise<boolean> {
+    const handler = this.handlers.get(row.topic);
+    if (!handler) return false;
+    const message = await this.outbox.claim(row.id, handler.leaseMs ?? this.options.leaseMs);
+    if (!message) return false;
+    const error = await this.run(message);
+    if (error !== undefined) throw error;
+    return true;
+  }
+
   private async handleById(outboxId: string): Promise<void> {
     const message = await this.outbox.find(outboxId);
     // Done or dead already (a duplicate job): nothing to do.
@@ -174,12 +190,14 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     await this.run(message);
   }
 
-  private async run(message: OutboxMessageEntity): Promise<void> {
+  /** Works a claimed row; returns what its handler threw, if it failed (the failure recorded). */
+  private async run(message: OutboxMessageEntity): Promise<unknown> {
     const handler = this.handlers.get(message.topic);
-    if (!handler) return;
+    if (!handler) return undefined;
     try {
       await handler.handle(message);
       await this.outbox.complete(message.id);
+      return undefined;
     } catch (error) {
       const outcome = await this.outbox.fail(message.id, error, handler.retry ?? DEFAULT_RETRY, (m, reason) =>
         handler.onDead ? handler.onDead(m, message, reason) : Promise.resolve(),
@@ -188,6 +206,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       this.logger[log](
         `outbox ${message.topic} ${message.id} attempt ${message.attempts}: ${(error as Error).message}`,
       );
+      return error;
     }
   }
 

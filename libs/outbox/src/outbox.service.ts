@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { Clock } from '@zhengming/clock';
 import { OutboxMessageEntity } from './outbox-message.entity';
 
 export interface OutboxEntry {
@@ -35,9 +36,17 @@ export function retryDelayMs(attempt: number, policy: RetryPolicy, random: () =>
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
+/**
+ * The outbox's rows: `created_at` and `done_at` record when the change was made and its work done, by
+ * the clock; `available_at` and `locked_until` schedule the relays, by the database's own time, which
+ * every relay compares them with (a server clock ahead of the database's must never delay a row).
+ */
 @Injectable()
 export class OutboxService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+  ) {}
 
   /** Writes a row in the caller's transaction: it commits or rolls back with the change it follows. */
   async add(manager: EntityManager, entry: OutboxEntry): Promise<string> {
@@ -46,6 +55,7 @@ export class OutboxService {
       aggregateId: entry.aggregateId,
       payload: entry.payload ?? {},
       dedupeKey: entry.dedupeKey ?? null,
+      createdAt: this.clock.now(),
     });
     await manager.insert(OutboxMessageEntity, row);
     return row.id;
@@ -75,11 +85,26 @@ export class OutboxService {
     return rows[0].map((row) => Object.assign(new OutboxMessageEntity(), row));
   }
 
+  /**
+   * Claims one row now if it is pending, whatever its time: for a caller that works a row the moment
+   * it was written (the history seed, OutboxRelay.workNow). Null when the row is not pending.
+   */
+  async claim(id: string, leaseMs: number): Promise<OutboxMessageEntity | null> {
+    const rows = (await this.dataSource.query(
+      `UPDATE outbox SET status = 'in_flight', attempts = attempts + 1,
+              locked_until = now() + ($2::int * interval '1 millisecond')
+        WHERE id = $1 AND status = 'pending'
+        RETURNING id, topic, aggregate_id AS "aggregateId", payload, attempts`,
+      [id, leaseMs],
+    )) as [Pick<OutboxMessageEntity, 'id' | 'topic' | 'aggregateId' | 'payload' | 'attempts'>[], number];
+    return rows[0][0] ? Object.assign(new OutboxMessageEntity(), rows[0][0]) : null;
+  }
+
   async complete(id: string): Promise<void> {
     await this.dataSource.query(
-      `UPDATE outbox SET status = 'done', done_at = now(), locked_until = NULL, last_error = NULL
+      `UPDATE outbox SET status = 'done', done_at = $2, locked_until = NULL, last_error = NULL
         WHERE id = $1 AND status = 'in_flight'`,
-      [id],
+      [id, this.clock.now()],
     );
   }
 

@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Inject, Injectable } from '@nestjs/common';
+import { Clock } from '@zhengming/clock';
 import { TIMESTAMP_CONFIG, type TimestampConfig } from '@zhengming/config';
 import type { CertificateState } from '@zhengming/certificates';
 import {
@@ -85,6 +86,7 @@ export class PdfVerificationService {
     private readonly verification: VerificationService,
     private readonly seals: SealsService,
     private readonly sealUses: SealUseService,
+    private readonly clock: Clock,
     @Inject(TIMESTAMP_CONFIG) timestamp: TimestampConfig,
   ) {
     this.timestampRoots = timestamp.trustedRootsFile ? readCertificates(timestamp.trustedRootsFile) : [];
@@ -110,7 +112,8 @@ export class PdfVerificationService {
     const sealUse = certificate ? null : await this.sealUses.findByDocument(revisions);
     const documentMatches =
       certificate?.documentSha256 === inspected.sha256 || sealUse?.signedSha256 === inspected.sha256;
-    const certificateStatus = certificate ? this.verification.stateOf(certificate) : null;
+    const checkedAt = this.clock.now();
+    const certificateStatus = certificate ? this.verification.stateOf(certificate, checkedAt) : null;
     // The seal's state when it signed: at the trusted time-stamp's time where there is a valid one,
     // else at the time the signature claims.
     const sealOf = await Promise.all(
@@ -146,7 +149,7 @@ export class PdfVerificationService {
       ...verifier,
       method: 'pdf',
       result,
-      checkedAt: new Date(),
+      checkedAt,
     });
     return {
       valid,

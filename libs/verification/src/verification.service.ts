@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import DataLoader from 'dataloader';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { Clock } from '@zhengming/clock';
 import {
   certificateState,
   formatCertificateNumber,
@@ -167,6 +168,7 @@ export class VerificationService {
     private readonly cipher: PiiCipher,
     private readonly log: VerificationLog,
     private readonly storage: ObjectStorage,
+    private readonly clock: Clock,
   ) {}
 
   async verify(
@@ -175,7 +177,7 @@ export class VerificationService {
     verifier: Verifier,
     method: VerificationMethod,
   ): Promise<Verdict> {
-    const checkedAt = new Date();
+    const checkedAt = this.clock.now();
     const row = await this.findByNumber(numberInput);
     const certificate = row && this.codeMatches(row, codeInput) ? toCertificate(row) : null;
     const status: VerificationStatus = certificate ? certificateState(toState(row!), checkedAt) : 'unknown';
@@ -214,7 +216,7 @@ export class VerificationService {
     return rows[0] ? toCertificate(rows[0]) : null;
   }
 
-  stateOf(certificate: VerifiedCertificate, now = new Date()): CertificateState {
+  stateOf(certificate: VerifiedCertificate, now = this.clock.now()): CertificateState {
     return certificateState(
       { status: certificate.revokedAt ? 'revoked' : 'issued', validUntil: certificate.validUntil },
       now,

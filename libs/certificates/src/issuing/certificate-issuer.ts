@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, Optional, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { Clock } from '@zhengming/clock';
 import { HTTP_CONFIG, ISSUING_CONFIG, type HttpConfig, type IssuingConfig } from '@zhengming/config';
 import {
   ApplicationsService,
@@ -62,6 +63,11 @@ interface IssuePayload {
  *  2. render (worker thread), seal signature, approver signature, store under that key;
  *  3. one transaction marks the certificate and the application issued; a run that finds it already
  *     issued deletes its own file and stops.
+ * The record (issue date, validity, the number's year, the signing recorded for the seal's log) takes
+ * its times from the clock; the signatures themselves carry the real time they are made at, and the
+ * seal is checked at that time, since its certificate, its status history and a time-stamp all speak
+ * of real time (with the system's clock both are the same moment; a history replayed through the
+ * issuer gets documents issued in the past and sealed today, never a seal that signed before it existed).
  * Both signatures carry a signature time-stamp from the TSA (PAdES B-T). Without the TSA the run
  * fails before it stores or records anything (a retry reuses the reserved number, as after a crash)
  * and the outbox tries again with backoff (`retry`, from CERTIFICATE_ISSUE_*): the application stays
@@ -90,6 +96,7 @@ export class CertificateIssuer implements OnModuleInit, OutboxHandler {
     private readonly storage: ObjectStorage,
     private readonly listeners: IssuanceListeners,
     private readonly timestamps: TimestampService,
+    private readonly clock: Clock,
     @Inject(HTTP_CONFIG) private readonly http: HttpConfig,
     @Inject(ISSUING_CONFIG) issuing: IssuingConfig,
     @Optional() @Inject(ISSUANCE_FAULTS) private readonly faults?: IssuanceFaults,
@@ -130,16 +137,18 @@ export class CertificateIssuer implements OnModuleInit, OutboxHandler {
     const template = version.template ?? (await this.activeVersionOf(version)).template;
     if (!template) throw new CertificateException(CertificateErrorCode.TemplateMissing, { typeVersionId: version.id });
 
+    // The seal and the approver's certificate must be in force when they sign: now, in real time.
     const [committee, chain, sealSigning, approver] = await Promise.all([
       this.committeeOf(application.committeeId),
       this.pki.chain(),
-      this.seals.forSigning(application.committeeId, reserved.issuedAt),
-      this.personal.forSigning(application.approvedBy!, reserved.issuedAt),
+      this.seals.forSigning(application.committeeId, new Date()),
+      this.personal.forSigning(application.approvedBy!, new Date()),
     ]);
     // The intermediate, not the root: a verifier has to trust the root already (see CmsSignerInput).
     const chainDer = [chain.issuing.certificateDer];
     const code = this.cipher.decrypt('verificationCode', reserved.verificationCodeEncrypted);
-    const signedAt = new Date();
+    const signingTime = new Date();
+    const signedAt = this.clock.now();
 
     const { pdf, prepared } = await this.renderer.render({
       certificate: {
@@ -156,7 +165,7 @@ export class CertificateIssuer implements OnModuleInit, OutboxHandler {
         validUntil: reserved.validUntil,
       },
       sealSignature: {
-        signedAt,
+        signedAt: signingTime,
         reason: `${committee.fullName}出具${version.name}`,
         location: '广州市增城区',
         signerName: sealSigning.seal.name,
@@ -178,7 +187,7 @@ export class CertificateIssuer implements OnModuleInit, OutboxHandler {
       prepared,
       APPROVER_FIELD,
       {
-        signedAt,
+        signedAt: signingTime,
         reason: `审批人${approver.name}审批同意`,
         location: '广州市增城区',
         signerName: approver.name,
@@ -205,10 +214,11 @@ export class CertificateIssuer implements OnModuleInit, OutboxHandler {
       documentBytes: document.length,
       storageKey,
       signedAt,
+      updatedAt: signedAt,
     };
     const issued = await this.dataSource.transaction(async (m) => {
       // Suspended, revoked or re-keyed while this run signed: refused here, retried with the seal as it is now.
-      await this.seals.confirmInForce(m, sealSigning.seal, signedAt);
+      await this.seals.confirmInForce(m, sealSigning.seal, signingTime);
       if (!(await this.applications.markIssued(m, applicationId, reserved))) return undefined;
       await m.update(CertificateEntity, { id: reserved.id }, recorded);
       const certificate = Object.assign(reserved, recorded);
@@ -242,7 +252,11 @@ export class CertificateIssuer implements OnModuleInit, OutboxHandler {
         if (existing.status !== 'pending') return { certificate: existing, application };
         const abandonedKey = existing.storageKey ?? undefined;
         existing.storageKey = storageKeyFor(existing);
-        await m.update(CertificateEntity, { id: existing.id }, { storageKey: existing.storageKey });
+        await m.update(
+          CertificateEntity,
+          { id: existing.id },
+          { storageKey: existing.storageKey, updatedAt: this.clock.now() },
+        );
         return { certificate: existing, application, abandonedKey };
       }
       if (!application || application.status !== 'approved' || !application.approvedBy) {
@@ -257,7 +271,7 @@ export class CertificateIssuer implements OnModuleInit, OutboxHandler {
         throw new CertificateException(CertificateErrorCode.TemplateMissing, { typeVersionId: version.id });
       const committee = await this.committeeOf(application.committeeId, m);
       const holder = await m.findOneByOrFail(PersonEntity, { id: application.applicantId });
-      const issuedAt = new Date();
+      const issuedAt = this.clock.now();
       const year = Number(shanghaiDate(issuedAt).slice(0, 4));
       const serial = await this.nextSerial(m, committee.id, numberCode, year);
       const id = randomUUID();
@@ -274,6 +288,8 @@ export class CertificateIssuer implements OnModuleInit, OutboxHandler {
         issuedAt,
         validUntil: new Date(issuedAt.getTime() + version.validityDays * DAY_MS),
         storageKey: storageKeyFor({ id, issuedAt }),
+        createdAt: issuedAt,
+        updatedAt: issuedAt,
       };
       // insert, not save: the id is known, and save would first look it up.
       await m.insert(CertificateEntity, values);

@@ -1,0 +1,3 @@
+export * from './clock';
+export * from './clock.module';
+export * from './replay-clock';
