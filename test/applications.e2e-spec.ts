@@ -295,10 +295,14 @@ describe('application workflow (API, PostgreSQL)', () => {
         'notifications',
         'outbox',
       ];
-      const counts = await Promise.all([
-        ...tables.map((t) => count(`SELECT count(*) AS n FROM ${t}`)),
-        count(`SELECT count(*) AS n FROM audit_events WHERE outcome = 'success'`),
-      ]);
+      // One after another: one pg Client runs one query at a time (queueing them is deprecated in pg 9).
+      const counts: Awaited<ReturnType<typeof count>>[] = [];
+      for (const query of [
+        ...tables.map((t) => `SELECT count(*) AS n FROM ${t}`),
+        `SELECT count(*) AS n FROM audit_events WHERE outcome = 'success'`,
+      ]) {
+        counts.push(await count(query));
+      }
       const { rows } = await sql.query(
         `SELECT md5(string_agg(id::text || status || form_enc || round, ',' ORDER BY id)) AS h FROM applications`,
       );
