@@ -16,6 +16,8 @@ const OTHER_ENTERPRISE = { creditCode: '92440118MA4W7E1N4C', enterpriseName: '�
 /** seal-user-a in idp-sim's people (synthetic). */
 const SEAL_USER = { name: '林晓婷', idNumber: '440118199409230226' };
 const KINDS = ['official', 'finance', 'contract', 'invoice'];
+/** SEAL_USE_KEY_PER_MINUTE of this spec's API: small, so the limit is quick to reach. */
+const KEY_PER_MINUTE = 3;
 
 interface SealBody {
   id: string;
@@ -104,7 +106,12 @@ describe('enterprise e-seals and the seal-use service (over HTTP, real PostgreSQ
   beforeAll(async () => {
     db = await createTestDatabase('enterprise');
     // The smallest upload limit there is, so that a too-large file is quick to send.
-    system = await startSystem({ DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, SEAL_USE_MAX_BYTES: '65536' });
+    system = await startSystem({
+      DATABASE_URL: db.url,
+      REDIS_URL: TEST_REDIS_URL,
+      SEAL_USE_MAX_BYTES: '65536',
+      SEAL_USE_KEY_PER_MINUTE: String(KEY_PER_MINUTE),
+    });
     work = mkdtempSync(join(tmpdir(), 'zm-enterprise-'));
     original = await contract();
   }, 120_000);
@@ -331,6 +338,29 @@ describe('enterprise e-seals and the seal-use service (over HTTP, real PostgreSQ
     ).toBe(204);
     const revoked = await use(sealOf('invoice').id, { 'x-api-key': key }, original, { page: '1', x: '450', y: '120' });
     expect(code(revoked)).toEqual({ status: 401, code: 'API_KEY_INVALID' });
+  });
+
+  it("an enterprise's key past its requests a minute gets 429 API_KEY_RATE_LIMITED, and nothing is signed", async () => {
+    const contractSeal = sealOf('contract');
+    const created = await json('legal-rep-a', 'POST', `/api/enterprises/${contractSeal.enterprise.id}/api-keys`, {
+      label: '批量用章',
+    });
+    const { key } = created.body as { key: string };
+    const before = (await useLog(sealOf('invoice').id)).total;
+    const place = { page: '1', x: '450', y: '120' };
+    const answers = [];
+    for (let i = 0; i < KEY_PER_MINUTE + 2; i += 1) {
+      answers.push(await use(sealOf('invoice').id, { 'x-api-key': key }, original, place));
+    }
+    expect(answers.map((a) => a.status)).toEqual([
+      ...Array<number>(KEY_PER_MINUTE).fill(200),
+      ...Array<number>(2).fill(429),
+    ]);
+    expect(answers.at(-1)!.body).toMatchObject({
+      code: 'API_KEY_RATE_LIMITED',
+      details: { retryAfterSeconds: expect.any(Number) },
+    });
+    expect((await useLog(sealOf('invoice').id)).total).toBe(before + KEY_PER_MINUTE);
   });
 
   it('a suspended and a revoked seal refuse every use; verification shows the state at signing and now', async () => {

@@ -85,6 +85,8 @@ export interface SigningConfig {
   algorithm: 'ec-p256' | 'rsa-2048';
   renderThreads: number;
   sealUseMaxBytes: number;
+  /** Requests a minute per enterprise API key. */
+  sealUseKeyPerMinute: number;
 }
 
 export interface VerificationConfig {
@@ -304,6 +306,7 @@ function signingConfigOf(e: Environment): SigningConfig {
     algorithm: e.SIGNING_KEY_ALGORITHM,
     renderThreads: e.CERTIFICATE_RENDER_THREADS ?? Math.max(1, availableParallelism() - 1),
     sealUseMaxBytes: e.SEAL_USE_MAX_BYTES,
+    sealUseKeyPerMinute: e.SEAL_USE_KEY_PER_MINUTE,
   };
   if (e.KEY_STORE === 'pkcs11') {
     const missing = (['PKCS11_TOKEN_LABEL', 'PKCS11_PIN'] as const).filter((name) => !e[name]);

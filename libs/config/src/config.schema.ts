@@ -172,6 +172,8 @@ export const signingConfigSchema = z.object({
     .min(64 * 1024)
     .max(100 * 1024 * 1024)
     .default(20 * 1024 * 1024),
+  /** Requests a minute one enterprise API key (zes_…) may make: a seal use costs a signature and a time-stamp. */
+  SEAL_USE_KEY_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
 });
 
 export const verificationConfigSchema = z.object({

@@ -11,7 +11,7 @@ import {
 } from '@zhengming/identity';
 import { EnterpriseSealsService } from '@zhengming/enterprises';
 import { ACCESS_POLICY, type AccessPolicy, type RequestWithPrincipal } from './access';
-import { RateLimits } from './rate-limits';
+import { RateLimits, type LimitOutcome } from './rate-limits';
 import { AccessAudit } from './access-audit';
 import { ACCESS_COOKIE } from './cookies';
 
@@ -79,21 +79,24 @@ export class AccessGuard implements CanActivate {
     return true;
   }
 
+  /** 429 API_KEY_RATE_LIMITED, with when to come back, for a key that has spent its minute. */
+  private async refuseOverLimit(limit: LimitOutcome): Promise<void> {
+    if (!limit.allowed) {
+      throw new IdentityException(IdentityErrorCode.ApiKeyRateLimited, { retryAfterSeconds: limit.retryAfterSeconds });
+    }
+  }
+
   private async resolve(request: RequestWithPrincipal, policy: AccessPolicy): Promise<Principal> {
     const apiKey = request.headers[API_KEY_HEADER];
     if (typeof apiKey === 'string' && EnterpriseSealsService.isEnterpriseKey(apiKey)) {
       const system = await this.enterprises.authenticate(apiKey);
       if (!system) throw new IdentityException(IdentityErrorCode.ApiKeyInvalid);
+      await this.refuseOverLimit(await this.limits.consumeEnterpriseKey(system.keyId));
       return { kind: 'enterprise', ...system };
     }
     if (typeof apiKey === 'string' && apiKey) {
       const key = await this.verifiers.authenticate(apiKey);
-      const limit = await this.limits.consumeKey(key.keyId, key.rateLimitPerMinute);
-      if (!limit.allowed) {
-        throw new IdentityException(IdentityErrorCode.ApiKeyRateLimited, {
-          retryAfterSeconds: limit.retryAfterSeconds,
-        });
-      }
+      await this.refuseOverLimit(await this.limits.consumeKey(key.keyId, key.rateLimitPerMinute));
       void this.verifiers.touch(key.keyId).catch(() => undefined);
       return { kind: 'institution', institutionId: key.institutionId, keyId: key.keyId, sector: key.sector };
     }

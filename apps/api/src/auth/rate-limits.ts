@@ -3,9 +3,11 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAb
 import {
   AUTH_CONFIG,
   REDIS_CONFIG,
+  SIGNING_CONFIG,
   VERIFICATION_CONFIG,
   type AuthConfig,
   type RedisConfig,
+  type SigningConfig,
   type VerificationConfig,
 } from '@zhengming/config';
 import { IdentityErrorCode, IdentityException } from '@zhengming/identity';
@@ -52,6 +54,7 @@ export class RateLimits implements OnModuleInit, OnApplicationShutdown {
     @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
     @Inject(REDIS_CONFIG) private readonly redisConfig: RedisConfig,
     @Inject(VERIFICATION_CONFIG) verification: VerificationConfig,
+    @Inject(SIGNING_CONFIG) private readonly signing: SigningConfig,
     private readonly redis: RedisConnection,
   ) {
     this.failures = this.limiter('auth-fail', config.maxFailures, config.failureWindowSeconds);
@@ -119,6 +122,11 @@ export class RateLimits implements OnModuleInit, OnApplicationShutdown {
       }
       throw rejection;
     }
+  }
+
+  /** Counts one request of an enterprise's system against SEAL_USE_KEY_PER_MINUTE (keys of their own namespace). */
+  consumeEnterpriseKey(keyId: string): Promise<LimitOutcome> {
+    return this.consumeKey(`enterprise:${keyId}`, this.signing.sealUseKeyPerMinute);
   }
 
   async onApplicationShutdown(): Promise<void> {
