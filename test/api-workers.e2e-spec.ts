@@ -3,6 +3,7 @@ import { get } from 'node:http';
 import { Client } from 'pg';
 import { startApi, type RunningApi } from './support/test-app';
 import { createTestDatabase, TEST_REDIS_URL, type TestDatabase } from './support/test-database';
+import { until } from './support/until';
 
 /** The API's worker processes: the children of the process the start command ran. */
 function workerPids(api: RunningApi): number[] {
@@ -20,16 +21,6 @@ function workerPids(api: RunningApi): number[] {
 /** How many API processes have said they listen (the supervising process logs each). */
 function listening(api: RunningApi): number {
   return api.output().split('"API process listening"').length - 1;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 /** A request on a connection of its own, so that each goes to whichever process accepts next. */

@@ -8,6 +8,7 @@ import { request, ROOT } from './support/test-app';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 import { TEST_SECRETS } from './support/test-secrets';
 import { startPowerGridSim, startSystem, type RunningPowerGridSim, type RunningSystem } from './support/test-system';
+import { until } from './support/until';
 
 jest.setTimeout(120_000);
 
@@ -21,16 +22,6 @@ interface Delivery {
   lastError: string | null;
   receiptNo: string | null;
   certificateNo: string;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 /**
