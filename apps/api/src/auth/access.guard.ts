@@ -80,7 +80,7 @@ export class AccessGuard implements CanActivate {
   }
 
   /** 429 API_KEY_RATE_LIMITED, with when to come back, for a key that has spent its minute. */
-  private async refuseOverLimit(limit: LimitOutcome): Promise<void> {
+  private refuseOverLimit(limit: LimitOutcome): void {
     if (!limit.allowed) {
       throw new IdentityException(IdentityErrorCode.ApiKeyRateLimited, { retryAfterSeconds: limit.retryAfterSeconds });
     }
@@ -91,12 +91,12 @@ export class AccessGuard implements CanActivate {
     if (typeof apiKey === 'string' && EnterpriseSealsService.isEnterpriseKey(apiKey)) {
       const system = await this.enterprises.authenticate(apiKey);
       if (!system) throw new IdentityException(IdentityErrorCode.ApiKeyInvalid);
-      await this.refuseOverLimit(await this.limits.consumeEnterpriseKey(system.keyId));
+      this.refuseOverLimit(await this.limits.consumeEnterpriseKey(system.keyId));
       return { kind: 'enterprise', ...system };
     }
     if (typeof apiKey === 'string' && apiKey) {
       const key = await this.verifiers.authenticate(apiKey);
-      await this.refuseOverLimit(await this.limits.consumeKey(key.keyId, key.rateLimitPerMinute));
+      this.refuseOverLimit(await this.limits.consumeKey(key.keyId, key.rateLimitPerMinute));
       void this.verifiers.touch(key.keyId).catch(() => undefined);
       return { kind: 'institution', institutionId: key.institutionId, keyId: key.keyId, sector: key.sector };
     }
