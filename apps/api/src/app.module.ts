@@ -25,6 +25,7 @@ import { OrganizationsController } from './organizations/organizations.controlle
 import { CertificateTypesController } from './certificate-types/certificate-types.controller';
 import { ReferenceDataSeeder } from './reference-data.seeder';
 import { AccessGuard } from './auth/access.guard';
+import { DirectVerificationRoute } from './verification/direct-verification-route';
 import { AccessAudit } from './auth/access-audit';
 import { AccessInventory } from './auth/access-inventory';
 import { AuditDenialsInterceptor } from './auth/audit-denials.interceptor';
@@ -142,7 +143,9 @@ export class AppModule {
         LoginService,
         AccessInventory,
         AccessAudit,
-        { provide: APP_GUARD, useClass: AccessGuard },
+        AccessGuard,
+        { provide: APP_GUARD, useExisting: AccessGuard },
+        DirectVerificationRoute,
         { provide: APP_INTERCEPTOR, useClass: AuditDenialsInterceptor },
       ],
     };

@@ -14,6 +14,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyMultipart from '@fastify/multipart';
 import { MULTIPART_LIMITS } from './applications/material-upload';
 import { mountQueueBoard } from './deliveries/queue-board';
+import { DirectVerificationRoute } from './verification/direct-verification-route';
 
 /** Builds the HTTP application: the entry point and the tests boot exactly the same thing. */
 export async function createApiApplication(config: AppConfig): Promise<NestFastifyApplication> {
@@ -29,7 +30,8 @@ export async function createApiApplication(config: AppConfig): Promise<NestFasti
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
-  app.useGlobalFilters(new ApiExceptionFilter());
+  const errors = new ApiExceptionFilter();
+  app.useGlobalFilters(errors);
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
   await app.register(fastifyCookie);
@@ -39,6 +41,7 @@ export async function createApiApplication(config: AppConfig): Promise<NestFasti
 
   const metrics = app.get(MetricsService);
   const fastify = app.getHttpAdapter().getInstance();
+  app.get(DirectVerificationRoute).install(fastify, errors);
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header(REQUEST_ID_HEADER, request.id);
   });

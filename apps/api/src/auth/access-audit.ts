@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AuditLog } from '@zhengming/audit';
-import type { Principal } from '@zhengming/identity';
+import { IdentityErrorCode, IdentityException, type Principal } from '@zhengming/identity';
 import type { RequestWithPrincipal } from './access';
 
 /**
@@ -31,5 +31,14 @@ export class AccessAudit {
     } catch (error) {
       this.logger.error({ err: error }, 'could not audit a refusal');
     }
+  }
+
+  /**
+   * Records a refusal a service made on the object it loaded (OUT_OF_SCOPE), if the error is one;
+   * every other error passes unrecorded.
+   */
+  async objectRefused(request: RequestWithPrincipal, error: unknown): Promise<void> {
+    if (!(error instanceof IdentityException) || error.code !== IdentityErrorCode.OutOfScope) return;
+    await this.refused(request, request.principal ?? { kind: 'anonymous' }, 'auth.denied', error.code);
   }
 }

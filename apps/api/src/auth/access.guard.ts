@@ -44,9 +44,18 @@ export class AccessGuard implements CanActivate {
     ]);
     if (!policy)
       throw new Error(`route ${context.getClass().name}.${context.getHandler().name} declares no access policy`);
-    const request = context.switchToHttp().getRequest<RequestWithPrincipal>();
-    if (policy.kind === 'public') return true;
-    if (policy.kind === 'public-or-verifier' && !request.headers[API_KEY_HEADER]) return true;
+    await this.authorize(context.switchToHttp().getRequest<RequestWithPrincipal>(), policy);
+    return true;
+  }
+
+  /**
+   * Enforces the policy on one request and leaves the caller in `request.principal` (none for an
+   * anonymous caller of a public route): the guard's whole work, also for the route served outside
+   * Nest's pipeline (DirectVerificationRoute).
+   */
+  async authorize(request: RequestWithPrincipal, policy: AccessPolicy): Promise<void> {
+    if (policy.kind === 'public') return;
+    if (policy.kind === 'public-or-verifier' && !request.headers[API_KEY_HEADER]) return;
 
     const client = request.ip;
     // A key this process accepted moments ago is no guess: the verifier hot path skips the failure count.
@@ -76,7 +85,6 @@ export class AccessGuard implements CanActivate {
       await this.accessAudit.refused(request, principal, 'auth.denied', IdentityErrorCode.Forbidden);
       throw new IdentityException(IdentityErrorCode.Forbidden);
     }
-    return true;
   }
 
   /** 429 API_KEY_RATE_LIMITED, with when to come back, for a key that has spent its minute. */

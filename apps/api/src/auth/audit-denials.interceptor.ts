@@ -1,6 +1,5 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { catchError, from, mergeMap, throwError, type Observable } from 'rxjs';
-import { IdentityErrorCode, IdentityException } from '@zhengming/identity';
 import type { RequestWithPrincipal } from './access';
 import { AccessAudit } from './access-audit';
 
@@ -15,17 +14,8 @@ export class AuditDenialsInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     return next.handle().pipe(
       catchError((error: unknown) => {
-        if (!(error instanceof IdentityException) || error.code !== IdentityErrorCode.OutOfScope) {
-          return throwError(() => error);
-        }
         const request = context.switchToHttp().getRequest<RequestWithPrincipal>();
-        const recorded = this.accessAudit.refused(
-          request,
-          request.principal ?? { kind: 'anonymous' },
-          'auth.denied',
-          error.code,
-        );
-        return from(recorded).pipe(mergeMap(() => throwError(() => error)));
+        return from(this.accessAudit.objectRefused(request, error)).pipe(mergeMap(() => throwError(() => error)));
       }),
     );
   }

@@ -37,7 +37,11 @@ export class ApiExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger(ApiExceptionFilter.name);
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    this.send(exception, host.switchToHttp().getResponse<FastifyReply>());
+  }
+
+  /** Answers the request with the error: what `catch` does, for a route served outside Nest's pipeline too. */
+  send(exception: unknown, reply: FastifyReply): void {
     const { status, body } = this.toAnswer(exception);
     if (status >= 500) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     if (status === HttpStatus.UNAUTHORIZED) void reply.header('www-authenticate', 'Bearer realm="zhengming"');

@@ -35,8 +35,8 @@ import {
 } from './verification.dto';
 import { ZodValidationPipe } from '../http/zod-validation.pipe';
 
-const NUMBER_PIPE = new ZodValidationPipe(verificationNumber, 'number');
-const QUERY_PIPE = new ZodValidationPipe(verificationQuery);
+export const NUMBER_PIPE = new ZodValidationPipe(verificationNumber, 'number');
+export const QUERY_PIPE = new ZodValidationPipe(verificationQuery);
 
 const METHOD_NAMES: Readonly<Record<VerificationMethod, string>> = {
   qr: '扫码核验',
