@@ -82,9 +82,33 @@ end
 `;
 
 /**
+ * Paces wrk's requests at a fixed rate over all its connections: each request takes the next slot of
+ * a schedule 1/rate apart (wall clock from gettimeofday through LuaJIT's FFI, wrk having no clock of
+ * its own) and waits for it. Latency is then measured at that load rather than at saturation, where a
+ * closed loop of connections always ends up.
+ */
+const wrkPacing = (perSecond: number) => `local ffi = require("ffi")
+ffi.cdef[[
+typedef struct { long tv_sec; long tv_usec; } zm_timeval;
+int gettimeofday(zm_timeval *tv, void *tz);
+]]
+local tv = ffi.new("zm_timeval")
+local interval = ${1000 / perSecond}
+local slot = nil
+delay = function()
+  ffi.C.gettimeofday(tv, nil)
+  local now = tonumber(tv.tv_sec) * 1000 + tonumber(tv.tv_usec) / 1000
+  slot = math.max(slot or now, now - 1000) + interval
+  return math.max(0, math.floor(slot - now))
+end
+`;
+
+/**
  * HTTP load from wrk (C, one thread), for the scenarios where the load generator's own CPU would cap
  * what two cores can show: wrk spends about a tenth of what autocannon does per request. Percentiles
  * come from wrk's latency histogram. Its CPU ends up in this process's children's time (cpuMs).
+ * Without `ratePerSecond` the connections send as fast as answers come (the throughput the machine
+ * allows); with it, at that rate (the latency at that load).
  */
 export async function wrkLoad(
   url: string,
@@ -94,6 +118,7 @@ export async function wrkLoad(
     headers?: Record<string, string>;
     /** Paths (with query) to request in turn on `url`'s host, rather than `url` over and over. */
     paths?: string[];
+    ratePerSecond?: number;
   },
 ) {
   const dir = await mkdtemp(join(tmpdir(), 'zm-wrk-'));
@@ -107,7 +132,8 @@ request = function()
 end
 `
       : '';
-    await writeFile(join(dir, 'report.lua'), rotation + WRK_REPORT);
+    const pacing = options.ratePerSecond ? wrkPacing(options.ratePerSecond) : '';
+    await writeFile(join(dir, 'report.lua'), rotation + pacing + WRK_REPORT);
     const headers = Object.entries(options.headers ?? {}).flatMap(([name, value]) => ['-H', `${name}: ${value}`]);
     const args = ['-t1', `-c${options.connections}`, `-d${options.durationSeconds}s`, ...headers];
     const { stdout } = await promisify(execFile)('wrk', [...args, '-s', join(dir, 'report.lua'), url]).catch(
