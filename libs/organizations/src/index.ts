@@ -5,4 +5,5 @@ export * from './committee-registry';
 export * from './organizations.repository';
 export * from './organizations.service';
 export * from './organization-registry.service';
+export * from './organization-names';
 export * from './organizations.module';

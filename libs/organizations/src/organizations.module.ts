@@ -4,10 +4,11 @@ import { OrganizationEntity } from './organization.entity';
 import { OrganizationsRepository } from './organizations.repository';
 import { OrganizationsService } from './organizations.service';
 import { OrganizationRegistryService } from './organization-registry.service';
+import { OrganizationNames } from './organization-names';
 
 @Module({
   imports: [TypeOrmModule.forFeature([OrganizationEntity])],
-  providers: [OrganizationsRepository, OrganizationsService, OrganizationRegistryService],
-  exports: [OrganizationsService, OrganizationRegistryService],
+  providers: [OrganizationsRepository, OrganizationsService, OrganizationRegistryService, OrganizationNames],
+  exports: [OrganizationsService, OrganizationRegistryService, OrganizationNames],
 })
 export class OrganizationsModule {}

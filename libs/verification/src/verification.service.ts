@@ -13,6 +13,7 @@ import {
 } from '@zhengming/certificates';
 import { SECTOR_NAMES, type Principal } from '@zhengming/identity';
 import { preparedQuery } from '@zhengming/database';
+import { OrganizationNames } from '@zhengming/organizations';
 import { PiiCipher } from '@zhengming/pii';
 import type { SealStatus } from '@zhengming/signing';
 import { ObjectStorage } from '@zhengming/storage';
@@ -116,6 +117,8 @@ interface CertificateRow {
   seal_since_at_signing: Date | null;
   type_code: string;
   type_name: string;
+  committee_id: string;
+  /** Not selected: filled in from OrganizationNames (withCommittees). */
   committee_name: string;
   committee_code: string;
 }
@@ -124,7 +127,7 @@ const CERTIFICATE_SELECT = `
   SELECT c.id, c.number, c.status, c.issued_at, c.valid_until, c.document_sha256, c.verification_code_enc,
          c.holder_name_masked, c.holder_id_masked, c.revoked_at, c.revocation_reason, c.seal_id, c.storage_key,
          c.seal_serial_hex,
-         t.code AS type_code, v.name AS type_name, o.name AS committee_name, o.code AS committee_code,
+         t.code AS type_code, v.name AS type_name, c.committee_id,
          s.name AS seal_name, s.code AS seal_code, s.status AS seal_status, s.status_reason AS seal_status_reason,
          s.status_changed_at AS seal_status_changed_at, s.created_at AS seal_created_at,
          se.status AS seal_status_at_signing, se.reason AS seal_reason_at_signing,
@@ -132,7 +135,6 @@ const CERTIFICATE_SELECT = `
     FROM certificates c
     JOIN certificate_type_versions v ON v.id = c.type_version_id
     JOIN certificate_types t ON t.id = v.type_id
-    JOIN organizations o ON o.id = c.committee_id
     LEFT JOIN seals s ON s.id = c.seal_id
     LEFT JOIN LATERAL (
       SELECT e.status, e.reason, e.occurred_at FROM seal_status_events e
@@ -180,6 +182,7 @@ export class VerificationService {
     private readonly log: VerificationLog,
     private readonly storage: ObjectStorage,
     private readonly clock: Clock,
+    private readonly organizations: OrganizationNames,
   ) {}
 
   async verify(
@@ -209,20 +212,24 @@ export class VerificationService {
   /** The issued certificate whose signed PDF has this SHA-256, if any (the PDF check's lookup). */
   async findByDocument(sha256s: readonly string[]): Promise<VerifiedCertificate | null> {
     if (sha256s.length === 0) return null;
-    const rows: CertificateRow[] = await this.dataSource.query(
-      `${CERTIFICATE_SELECT} WHERE c.document_sha256 = ANY($1::char(64)[]) AND c.status <> 'pending' LIMIT 1`,
-      [sha256s],
+    const rows = await this.withCommittees(
+      await this.dataSource.query<CertificateRow[]>(
+        `${CERTIFICATE_SELECT} WHERE c.document_sha256 = ANY($1::char(64)[]) AND c.status <> 'pending' LIMIT 1`,
+        [sha256s],
+      ),
     );
     return rows[0] ? toCertificate(rows[0]) : null;
   }
 
   /** The certificate of one of the person's own applications, once issued (revoked ones included). */
   async findForHolder(personId: string, applicationId: string): Promise<VerifiedCertificate | null> {
-    const rows: CertificateRow[] = await this.dataSource.query(
-      `${CERTIFICATE_SELECT}
-        JOIN applications a ON a.id = c.application_id
-       WHERE c.application_id = $1 AND a.applicant_id = $2 AND c.status <> 'pending'`,
-      [applicationId, personId],
+    const rows = await this.withCommittees(
+      await this.dataSource.query<CertificateRow[]>(
+        `${CERTIFICATE_SELECT}
+          JOIN applications a ON a.id = c.application_id
+         WHERE c.application_id = $1 AND a.applicant_id = $2 AND c.status <> 'pending'`,
+        [applicationId, personId],
+      ),
     );
     return rows[0] ? toCertificate(rows[0]) : null;
   }
@@ -313,8 +320,20 @@ export class VerificationService {
         this.waitingLookups.shift()!();
       }
     }
-    const found = new Map(rows.map((row) => [row.number, row]));
+    const found = new Map((await this.withCommittees(rows)).map((row) => [row.number, row]));
     return numbers.map((number) => found.get(number) ?? null);
+  }
+
+  /** The rows with their committees' names and codes, which the lookups leave out. */
+  private async withCommittees(rows: CertificateRow[]): Promise<CertificateRow[]> {
+    if (rows.length === 0) return rows;
+    const committees = await this.organizations.of(rows.map((row) => row.committee_id));
+    for (const row of rows) {
+      const committee = committees.get(row.committee_id);
+      row.committee_name = committee?.name ?? '';
+      row.committee_code = committee?.code ?? '';
+    }
+    return rows;
   }
 
   private codeMatches(row: CertificateRow, input: string): boolean {

@@ -1,0 +1,47 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+
+export interface OrganizationName {
+  id: string;
+  code: string;
+  name: string;
+}
+
+/** How long a name is kept: organizations are renamed only by a registry import. */
+const NAMES_TTL_MS = 5 * 60_000;
+
+/**
+ * Organizations' names and codes by id, kept for a few minutes: every certificate verification shows its
+ * committee's. Joining `organizations` into the verification lookup had PostgreSQL hash all 380 of
+ * them for each batch of a few certificates, half the lookup's cost (0.144 against 0.082 ms a query).
+ */
+@Injectable()
+export class OrganizationNames {
+  private readonly kept = new Map<string, { name: OrganizationName; until: number }>();
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** The names of those of `ids` that exist; one query for all that are not kept. */
+  async of(ids: Iterable<string>): Promise<Map<string, OrganizationName>> {
+    const now = Date.now();
+    const found = new Map<string, OrganizationName>();
+    const missing = new Set<string>();
+    for (const id of ids) {
+      const entry = this.kept.get(id);
+      if (entry && entry.until > now) found.set(id, entry.name);
+      else missing.add(id);
+    }
+    if (missing.size === 0) return found;
+    const rows: OrganizationName[] = await this.dataSource.query(
+      `SELECT id, code, name FROM organizations WHERE id = ANY($1::uuid[])`,
+      [[...missing]],
+    );
+    for (const row of rows) {
+      const name = { id: row.id, code: row.code, name: row.name };
+      this.kept.set(row.id, { name, until: now + NAMES_TTL_MS });
+      found.set(row.id, name);
+    }
+    return found;
+  }
+}
