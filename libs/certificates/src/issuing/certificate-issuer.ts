@@ -12,7 +12,7 @@ import {
   type ApplicationEntity,
 } from '@zhengming/applications';
 import { CertificateTypeVersionEntity, CertificateTypesService } from '@zhengming/certificate-types';
-import { OrganizationEntity } from '@zhengming/organizations';
+import { OrganizationErrorCode, OrganizationException, OrganizationNames } from '@zhengming/organizations';
 import { OutboxHandlers, type OutboxHandler, type OutboxMessageEntity, type RetryPolicy } from '@zhengming/outbox';
 import { PersonEntity } from '@zhengming/identity';
 import { maskIdNumber, PiiCipher } from '@zhengming/pii';
@@ -40,7 +40,6 @@ import { IssuanceListeners } from './issuance-listeners';
 import { APPROVER_FIELD } from './render-document';
 
 const DAY_MS = 24 * 3600 * 1000;
-const COMMITTEE_CACHE_MS = 5 * 60_000;
 
 /** Test seam: lets a test crash the issuer between its steps, as a killed process would. */
 export const ISSUANCE_FAULTS = Symbol('ISSUANCE_FAULTS');
@@ -78,10 +77,6 @@ export class CertificateIssuer implements OnModuleInit, OutboxHandler {
   readonly topic = ISSUE_CERTIFICATE_TOPIC;
   readonly retry: RetryPolicy;
   private readonly logger = new Logger(CertificateIssuer.name);
-  private readonly committees = new Map<
-    string,
-    { committee: { id: string; code: string; fullName: string }; until: number }
-  >();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -97,6 +92,7 @@ export class CertificateIssuer implements OnModuleInit, OutboxHandler {
     private readonly listeners: IssuanceListeners,
     private readonly timestamps: TimestampService,
     private readonly clock: Clock,
+    private readonly organizations: OrganizationNames,
     @Inject(HTTP_CONFIG) private readonly http: HttpConfig,
     @Inject(ISSUING_CONFIG) issuing: IssuingConfig,
     @Optional() @Inject(ISSUANCE_FAULTS) private readonly faults?: IssuanceFaults,
@@ -269,7 +265,7 @@ export class CertificateIssuer implements OnModuleInit, OutboxHandler {
       const numberCode = version.numberCode ?? (await this.activeVersionOf(version, m)).numberCode;
       if (!numberCode)
         throw new CertificateException(CertificateErrorCode.TemplateMissing, { typeVersionId: version.id });
-      const committee = await this.committeeOf(application.committeeId, m);
+      const committee = await this.committeeOf(application.committeeId);
       const holder = await m.findOneByOrFail(PersonEntity, { id: application.applicantId });
       const issuedAt = this.clock.now();
       const year = Number(shanghaiDate(issuedAt).slice(0, 4));
@@ -324,17 +320,11 @@ export class CertificateIssuer implements OnModuleInit, OutboxHandler {
       .getOneOrFail();
   }
 
-  /** Committees are renamed only by a registry import: their names are kept for a few minutes. */
-  private async committeeOf(
-    id: string,
-    manager: EntityManager = this.dataSource.manager,
-  ): Promise<{ id: string; code: string; fullName: string }> {
-    const cached = this.committees.get(id);
-    if (cached && cached.until > Date.now()) return cached.committee;
-    const row = await manager.findOneOrFail(OrganizationEntity, { where: { id }, relations: { parent: true } });
-    const committee = { id: row.id, code: row.code, fullName: `${row.parent?.name ?? ''}${row.name}` };
-    this.committees.set(id, { committee, until: Date.now() + COMMITTEE_CACHE_MS });
-    return committee;
+  /** The committee as its certificates name it: after its town (names kept a few minutes, see OrganizationNames). */
+  private async committeeOf(id: string): Promise<{ id: string; code: string; fullName: string }> {
+    const committee = (await this.organizations.of([id])).get(id);
+    if (!committee) throw new OrganizationException(OrganizationErrorCode.NotFound, { organizationId: id });
+    return { id, code: committee.code, fullName: `${committee.parentName ?? ''}${committee.name}` };
   }
 }
 
