@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 
 export interface OrganizationName {
   id: string;
@@ -24,8 +24,14 @@ export class OrganizationNames {
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** The names of those of `ids` that exist; one query for all that are not kept. */
-  async of(ids: Iterable<string>): Promise<Map<string, OrganizationName>> {
+  /**
+   * The names of those of `ids` that exist; one query for all that are not kept. A caller inside a
+   * transaction passes its manager: on the embedded database the transaction holds the one connection.
+   */
+  async of(
+    ids: Iterable<string>,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<Map<string, OrganizationName>> {
     const now = Date.now();
     const found = new Map<string, OrganizationName>();
     const missing = new Set<string>();
@@ -35,7 +41,7 @@ export class OrganizationNames {
       else missing.add(id);
     }
     if (missing.size === 0) return found;
-    const rows: { id: string; code: string; name: string; parent_name: string | null }[] = await this.dataSource.query(
+    const rows: { id: string; code: string; name: string; parent_name: string | null }[] = await manager.query(
       `SELECT o.id, o.code, o.name, p.name AS parent_name
          FROM organizations o LEFT JOIN organizations p ON p.id = o.parent_id
         WHERE o.id = ANY($1::uuid[])`,

@@ -265,7 +265,7 @@ export class CertificateIssuer implements OnModuleInit, OutboxHandler {
       const numberCode = version.numberCode ?? (await this.activeVersionOf(version, m)).numberCode;
       if (!numberCode)
         throw new CertificateException(CertificateErrorCode.TemplateMissing, { typeVersionId: version.id });
-      const committee = await this.committeeOf(application.committeeId);
+      const committee = await this.committeeOf(application.committeeId, m);
       const holder = await m.findOneByOrFail(PersonEntity, { id: application.applicantId });
       const issuedAt = this.clock.now();
       const year = Number(shanghaiDate(issuedAt).slice(0, 4));
@@ -321,8 +321,11 @@ export class CertificateIssuer implements OnModuleInit, OutboxHandler {
   }
 
   /** The committee as its certificates name it: after its town (names kept a few minutes, see OrganizationNames). */
-  private async committeeOf(id: string): Promise<{ id: string; code: string; fullName: string }> {
-    const committee = (await this.organizations.of([id])).get(id);
+  private async committeeOf(
+    id: string,
+    manager?: EntityManager,
+  ): Promise<{ id: string; code: string; fullName: string }> {
+    const committee = (await this.organizations.of([id], manager)).get(id);
     if (!committee) throw new OrganizationException(OrganizationErrorCode.NotFound, { organizationId: id });
     return { id, code: committee.code, fullName: `${committee.parentName ?? ''}${committee.name}` };
   }
