@@ -1,4 +1,5 @@
 import { createVerify, X509Certificate, type KeyObject } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import forge from 'node-forge';
 import { OID } from '../cms/cades-signed-data';
 import { children, encodeDer, isContextTag, parseDer, set, type Asn1 } from '../cms/der';
@@ -76,14 +77,15 @@ export interface SignerData {
 }
 
 /** What the checker needs from one certificate of the CMS. */
+/** Shared between checks (see CertificateReader): read, never changed. */
 export interface CertificateFacts {
-  x509: X509Certificate;
-  issuer: Buffer;
+  readonly x509: X509Certificate;
+  readonly issuer: Buffer;
   /** The INTEGER content octets as encoded. */
-  serialNumber: Buffer;
-  subjectKeyIdentifier: Buffer | null;
-  commonName: string | null;
-  organization: string | null;
+  readonly serialNumber: Buffer;
+  readonly subjectKeyIdentifier: Buffer | null;
+  readonly commonName: string | null;
+  readonly organization: string | null;
 }
 
 /**
@@ -194,11 +196,17 @@ function readSignedAttributes(field: Asn1): SignedAttributes {
 }
 
 /**
- * Reads each distinct certificate once per check: every signature's CMS carries the same CA
- * certificates, and the district's own are taken as given rather than parsed again.
+ * Facts of certificates read before, by DER, or false for one that could not be read. The same few
+ * come back in every signature and every time-stamp token (the district's CAs, the TSA's, the seals'),
+ * and node:crypto takes about half a millisecond to parse one. Facts depend on the bytes alone.
+ */
+const readBefore = new LRUCache<string, CertificateFacts | false>({ max: 512 });
+
+/**
+ * Reads each distinct certificate once: the district's own are taken as given, and any certificate
+ * read before (in this check or an earlier one) is not parsed again.
  */
 export class CertificateReader {
-  private readonly read = new Map<string, CertificateFacts | null>();
   private readonly known: Map<string, X509Certificate>;
 
   constructor(known: X509Certificate[]) {
@@ -209,17 +217,17 @@ export class CertificateReader {
   facts(certificate: Asn1): CertificateFacts | null {
     const der = encodeDer(certificate);
     const key = der.toString('latin1');
-    let facts = this.read.get(key);
+    let facts = readBefore.get(key);
     if (facts === undefined) {
       try {
         facts = readCertificate(certificate, this.known.get(key) ?? new X509Certificate(der));
       } catch {
         // Whatever the reason (not DER node:crypto accepts, a name that is no Name), it is unusable.
-        facts = null;
+        facts = false;
       }
-      this.read.set(key, facts);
+      readBefore.set(key, facts);
     }
-    return facts;
+    return facts || null;
   }
 }
 
