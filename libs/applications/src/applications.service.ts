@@ -21,7 +21,12 @@ import {
   type PersonPrincipal,
 } from '@zhengming/identity';
 import { NotificationsService } from '@zhengming/notifications';
-import { OrganizationEntity } from '@zhengming/organizations';
+import {
+  OrganizationEntity,
+  OrganizationErrorCode,
+  OrganizationException,
+  OrganizationNames,
+} from '@zhengming/organizations';
 import { OutboxService } from '@zhengming/outbox';
 import { isMobilePhoneNumber, maskIdNumber, maskName, maskPhone, PiiCipher } from '@zhengming/pii';
 import { ObjectStorage } from '@zhengming/storage';
@@ -126,6 +131,7 @@ export class ApplicationsService {
     private readonly storage: ObjectStorage,
     private readonly calendar: WorkingCalendarService,
     private readonly clock: Clock,
+    private readonly organizations: OrganizationNames,
     @Inject(MATERIALS_CONFIG) private readonly materialsConfig: MaterialsConfig,
   ) {}
 
@@ -697,7 +703,11 @@ export class ApplicationsService {
     version: CertificateTypeVersionEntity,
     action: ApplicationAction,
   ): Promise<void> {
-    const committee = await m.findOneByOrFail(OrganizationEntity, { id: application.committeeId });
+    // Every notice names the committee: from the names kept a few minutes, not a query per notice.
+    const committee = (await this.organizations.of([application.committeeId], m)).get(application.committeeId);
+    if (!committee) {
+      throw new OrganizationException(OrganizationErrorCode.NotFound, { organizationId: application.committeeId });
+    }
     const supplement =
       action === 'request_supplement'
         ? await m.findOneBy(SupplementRequestEntity, { applicationId: application.id, round: application.round })
