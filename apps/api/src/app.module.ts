@@ -1,5 +1,4 @@
-import type { IncomingMessage } from 'node:http';
-import { Module, RequestMethod, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
@@ -52,7 +51,6 @@ import { SealsController } from './certificates/seals.controller';
 import { ReportsController } from './reports/reports.controller';
 import { EnterprisesModule } from '@zhengming/enterprises';
 import { EnterprisesController } from './enterprises/enterprises.controller';
-import { requestIdOf } from './http/request-id';
 
 @Module({})
 export class AppModule {
@@ -63,17 +61,12 @@ export class AppModule {
         ConfigModule.forRoot(config),
         ClockModule.forRoot(),
         LoggerModule.forRoot({
-          // nestjs-pino's default route pattern `{/*splat}` matches nothing on Nest 12's Fastify adapter.
-          forRoutes: [{ path: '*', method: RequestMethod.ALL }],
-          // The verifier API's checks are each recorded in the verifications table and counted in the
-          // request metrics; a log line (and a request-bound logger) per check would be the largest cost of
-          // a check after the lookup, and at thousands a second the largest stream in the logs.
-          exclude: [{ path: 'api/verifications/:number', method: RequestMethod.GET }],
+          // No Nest middleware: requests are logged and bound to their logger by a Fastify hook
+          // (installRequestLogging), from the root logger configured here.
+          forRoutes: [],
           pinoHttp: {
             level: config.log.level,
             transport: config.log.pretty ? { target: 'pino-pretty' } : undefined,
-            // The id Fastify gave the request (see requestIdOf) is the one every log line carries.
-            genReqId: (req: IncomingMessage & { id?: string }) => req.id ?? requestIdOf(req),
             redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' },
             serializers: {
               // Paths only: query strings are not logged, whatever a client puts in them.
@@ -82,9 +75,6 @@ export class AppModule {
                 method: req.method,
                 path: req.url.split('?')[0],
               }),
-            },
-            autoLogging: {
-              ignore: (req: IncomingMessage) => req.url === '/health' || req.url === '/metrics',
             },
           },
         }),

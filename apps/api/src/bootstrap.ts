@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Logger } from 'nestjs-pino';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import type { AppConfig } from '@zhengming/config';
 import { AppModule } from './app.module';
 import { ApiExceptionFilter } from './http/api-exception.filter';
@@ -14,11 +14,15 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyMultipart from '@fastify/multipart';
 import { MULTIPART_LIMITS } from './applications/material-upload';
 import { mountQueueBoard } from './deliveries/queue-board';
-import { DirectVerificationRoute } from './verification/direct-verification-route';
+import { DirectVerificationRoute, VERIFICATION_ROUTE } from './verification/direct-verification-route';
+import { installRequestLogging } from './http/request-logging';
 
 /** Builds the HTTP application: the entry point and the tests boot exactly the same thing. */
 export async function createApiApplication(config: AppConfig): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
+    // No Nest middleware here (request logging is a Fastify hook, see installRequestLogging), so
+    // @fastify/middie is not registered and costs requests nothing.
+    skipMiddie: true,
     bodyLimit: config.http.bodyLimitBytes,
     genReqId: requestIdOf,
     requestIdHeader: false,
@@ -41,6 +45,13 @@ export async function createApiApplication(config: AppConfig): Promise<NestFasti
 
   const metrics = app.get(MetricsService);
   const fastify = app.getHttpAdapter().getInstance();
+  installRequestLogging(fastify, await app.resolve(PinoLogger), {
+    // Each check is recorded in the verifications table and counted in the request metrics; a log
+    // line (and a request-bound logger) per check would be the largest cost of a check after the
+    // lookup, and at thousands a second the largest stream in the logs.
+    unloggedRoutes: [VERIFICATION_ROUTE],
+    quietPaths: ['/health', '/metrics'],
+  });
   app.get(DirectVerificationRoute).install(fastify, errors);
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header(REQUEST_ID_HEADER, request.id);

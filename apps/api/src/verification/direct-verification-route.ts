@@ -7,7 +7,7 @@ import { AccessGuard } from '../auth/access.guard';
 import type { ApiExceptionFilter } from '../http/api-exception.filter';
 import { NUMBER_PIPE, QUERY_PIPE, VerificationsController } from './verifications.controller';
 
-const ROUTE = '/api/verifications/:number';
+export const VERIFICATION_ROUTE = '/api/verifications/:number';
 
 /**
  * Serves `GET /api/verifications/:number`, the check banks and schools call thousands of times a
@@ -36,7 +36,7 @@ export class DirectVerificationRoute {
     private readonly modules: ModuleRef,
   ) {
     const policy = reflector.get<AccessPolicy | undefined>(ACCESS_POLICY, VerificationsController.prototype.verify);
-    if (!policy) throw new Error(`${ROUTE} declares no access policy`);
+    if (!policy) throw new Error(`${VERIFICATION_ROUTE} declares no access policy`);
     this.policy = policy;
   }
 
@@ -46,7 +46,7 @@ export class DirectVerificationRoute {
     // A controller is no provider to inject; by now Nest has made its one instance.
     this.controller = this.modules.get(VerificationsController);
     fastify.addHook('onRoute', (route: RouteOptions) => {
-      if (route.url === ROUTE && route.method === 'GET') route.handler = this.handle;
+      if (route.url === VERIFICATION_ROUTE && route.method === 'GET') route.handler = this.handle;
     });
   }
 
