@@ -227,7 +227,10 @@ export const timestampConfigSchema = z.object({
 });
 
 export const issuingConfigSchema = z.object({
-  /** Attempts of one certificate's issue job; with the default backoff (capped at 10 min) about four hours. */
+  /**
+   * Attempts of one certificate's issue job; with the default backoff (capped at 10 min) about four hours.
+   * Attempts that fail because the TSA is away do not count: issuing waits for it however long.
+   */
   CERTIFICATE_ISSUE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(30),
   /** Exponential backoff with full jitter between attempts (the TSA down, say): first delay around this… */
   CERTIFICATE_ISSUE_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(2_000),

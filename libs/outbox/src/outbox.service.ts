@@ -15,6 +15,12 @@ export interface RetryPolicy {
   maxAttempts: number;
   baseDelayMs: number;
   maxDelayMs: number;
+  /**
+   * Failures that only wait for another system to come back (a TSA that is away): tried again at the
+   * backoff, capped at maxDelayMs, however long the outage lasts, without spending maxAttempts. The
+   * work can be done no other way, and giving up would leave it undone for nobody's fault.
+   */
+  isOutage?: (error: unknown) => boolean;
 }
 
 /**
@@ -109,8 +115,8 @@ export class OutboxService {
   }
 
   /**
-   * Records a failed attempt: back to pending after a backoff, or dead once the attempts are spent or
-   * the failure is permanent. `onDead` runs in the same transaction as the move to dead (an alert
+   * Records a failed attempt: back to pending after a backoff, or dead once the attempts are spent
+   * (an outage of the policy's never spends them) or the failure is permanent. `onDead` runs in the same transaction as the move to dead (an alert
    * written with it is never lost, nor written for a row that did not die).
    */
   async fail(
@@ -126,7 +132,8 @@ export class OutboxService {
       ])) as { attempts: number }[];
       // Not in flight (any more): another claimant finished it, or it was re-claimed; leave it alone.
       if (!row) return 'retry';
-      const dead = error instanceof PermanentFailure || row.attempts >= policy.maxAttempts;
+      const spent = row.attempts >= policy.maxAttempts && !policy.isOutage?.(error);
+      const dead = error instanceof PermanentFailure || spent;
       await m.query(
         `UPDATE outbox SET status = $2, last_error = $3, locked_until = NULL,
                 available_at = now() + ($4::int * interval '1 millisecond')

@@ -69,8 +69,9 @@ interface IssuePayload {
  * issuer gets documents issued in the past and sealed today, never a seal that signed before it existed).
  * Both signatures carry a signature time-stamp from the TSA (PAdES B-T). Without the TSA the run
  * fails before it stores or records anything (a retry reuses the reserved number, as after a crash)
- * and the outbox tries again with backoff (`retry`, from CERTIFICATE_ISSUE_*): the application stays
- * approved (出证中) until a run gets its time-stamps.
+ * and the outbox tries again with backoff (`retry`, from CERTIFICATE_ISSUE_*), for as long as the TSA
+ * is away (an outage spends no attempts): the application stays approved (出证中) until a run gets its
+ * time-stamps.
  */
 @Injectable()
 export class CertificateIssuer implements OnModuleInit, OutboxHandler {
@@ -97,7 +98,13 @@ export class CertificateIssuer implements OnModuleInit, OutboxHandler {
     @Inject(ISSUING_CONFIG) issuing: IssuingConfig,
     @Optional() @Inject(ISSUANCE_FAULTS) private readonly faults?: IssuanceFaults,
   ) {
-    this.retry = issuing.retry;
+    // The TSA away (no answer, or not in time) is waited out however long it takes: the resident keeps
+    // seeing 出证中 and the certificate is issued once it is back. Its refusals spend attempts as usual.
+    this.retry = {
+      ...issuing.retry,
+      isOutage: (error) =>
+        error instanceof TimestampError && (error.code === 'unreachable' || error.code === 'timeout'),
+    };
   }
 
   onModuleInit(): void {
