@@ -19,6 +19,7 @@ import {
   signatureAlgorithm,
   signerIdentity,
   signingCertificateV2,
+  type SignerIdentity,
 } from '../../../libs/signing/src/cms/cades-signed-data';
 import {
   generalizedTime,
@@ -35,6 +36,30 @@ export interface TokenInput {
   policy: string;
   serialNumber: bigint;
   genTime: Date;
+}
+
+/** What every token of one TSA carries alike: its certificate's names, its ESSCertIDv2 and the certificates. */
+interface TsaParts {
+  fields: SignerIdentity;
+  signingCertificate: Asn1;
+  certificates: Asn1[];
+}
+
+/** Taken apart once per identity, not for every token: parsing them was most of a token's cost. */
+const partsOf = new WeakMap<TsaIdentity, TsaParts>();
+
+function tsaParts(identity: TsaIdentity): TsaParts {
+  let parts = partsOf.get(identity);
+  if (!parts) {
+    const fields = signerIdentity(identity.certificate);
+    parts = {
+      fields,
+      signingCertificate: signingCertificateV2(identity.certificate, fields),
+      certificates: [identity.certificate, ...identity.chain].map((der) => parseDer(der)),
+    };
+    partsOf.set(identity, parts);
+  }
+  return parts;
 }
 
 /** What the TSA claims about genTime (TSTInfo.accuracy): its clock is the machine's. */
@@ -82,17 +107,17 @@ function tstInfoOf(identity: TsaIdentity, input: TokenInput): Asn1 {
     generalizedTime(input.genTime),
     sequence([integer(ACCURACY_SECONDS)]),
     ...(input.query.nonce ? [input.query.nonce] : []),
-    contextTag(0, [contextTag(4, [signerIdentity(identity.certificate).subject])]),
+    contextTag(0, [contextTag(4, [tsaParts(identity).fields.subject])]),
   ]);
 }
 
 /** ContentInfo { id-signedData, [0] SignedData } with the TSTInfo encapsulated. */
 function timeStampToken(identity: TsaIdentity, tstInfo: Buffer, includeCertificates: boolean): Asn1 {
-  const fields = signerIdentity(identity.certificate);
+  const { fields, signingCertificate, certificates: certificateNodes } = tsaParts(identity);
   const signedAttributes = derSetOf([
     attribute(TSP_OID.contentType, oid(TSP_OID.tstInfo)),
     attribute(TSP_OID.messageDigest, octetString(createHash('sha256').update(tstInfo).digest())),
-    attribute(TSP_OID.signingCertificateV2, signingCertificateV2(identity.certificate, fields)),
+    attribute(TSP_OID.signingCertificateV2, signingCertificate),
   ]);
   // RFC 5652 §5.4: the signature covers the attributes as a SET OF, not as the [0] they are stored in.
   // ECDSA: a DER Ecdsa-Sig-Value; RSA: PKCS#1 v1.5 — node:crypto's defaults for these keys.
@@ -106,14 +131,7 @@ function timeStampToken(identity: TsaIdentity, tstInfo: Buffer, includeCertifica
     signatureAlgorithm(identity.algorithm === 'ec-p256' ? 'ec-p256' : 'rsa-2048'),
     octetString(signature),
   ]);
-  const certificates = includeCertificates
-    ? [
-        contextTag(
-          0,
-          [identity.certificate, ...identity.chain].map((der) => parseDer(der)),
-        ),
-      ]
-    : [];
+  const certificates = includeCertificates ? [contextTag(0, certificateNodes)] : [];
   const signedData = sequence([
     // RFC 5652 §5.1: version 3, as the encapsulated content is not id-data.
     integer(3),
