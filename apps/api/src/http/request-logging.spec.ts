@@ -88,10 +88,7 @@ describe('installRequestLogging', () => {
   });
 
   it('keeps requests apart when they overlap', async () => {
-    const [a, b] = await Promise.all([
-      get('/things/1'),
-      get('/things/2'),
-    ]);
+    const [a, b] = await Promise.all([get('/things/1'), get('/things/2')]);
     expect([a.status, b.status]).toEqual([200, 200]);
     await settled();
     const handlerPaths = lines.filter((line) => line.msg === 'looked the thing up').map((line) => line.req?.path);
