@@ -116,8 +116,9 @@ export class OutboxService {
 
   /**
    * Records a failed attempt: back to pending after a backoff, or dead once the attempts are spent
-   * (an outage of the policy's never spends them) or the failure is permanent. `onDead` runs in the same transaction as the move to dead (an alert
-   * written with it is never lost, nor written for a row that did not die).
+   * (an outage of the policy's never spends them) or the failure is permanent. `onDead` runs in the
+   * same transaction as the move to dead (an alert written with it is never lost, nor written for a
+   * row that did not die).
    */
   async fail(
     id: string,

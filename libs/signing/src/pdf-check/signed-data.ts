@@ -76,8 +76,10 @@ export interface SignerData {
   timestampTokens: Buffer[];
 }
 
-/** What the checker needs from one certificate of the CMS. */
-/** Shared between checks (see CertificateReader): read, never changed. */
+/**
+ * What the checker needs from one certificate of the CMS; shared between checks (see
+ * CertificateReader), so never changed.
+ */
 export interface CertificateFacts {
   readonly x509: X509Certificate;
   readonly issuer: Buffer;
@@ -199,8 +201,14 @@ function readSignedAttributes(field: Asn1): SignedAttributes {
  * Facts of certificates read before, by DER, or false for one that could not be read. The same few
  * come back in every signature and every time-stamp token (the district's CAs, the TSA's, the seals'),
  * and node:crypto takes about half a millisecond to parse one. Facts depend on the bytes alone.
+ * Bounded by bytes too: uploaded PDFs choose their certificates, and their sizes.
  */
-const readBefore = new LRUCache<string, CertificateFacts | false>({ max: 512 });
+const readBefore = new LRUCache<string, CertificateFacts | false>({
+  max: 512,
+  maxSize: 4 * 1024 * 1024,
+  maxEntrySize: 64 * 1024,
+  sizeCalculation: (_facts, der) => der.length,
+});
 
 /**
  * Reads each distinct certificate once: the district's own are taken as given, and any certificate
