@@ -22,8 +22,13 @@ const PEOPLE = (
   JSON.parse(readFileSync(join(ROOT, 'apps/idp-sim/src/people.synthetic.json'), 'utf8')) as { people: SeededPerson[] }
 ).people;
 
-/** A client address of its own per test run, so failure counters shared through Redis never collide. */
-const randomAddress = () => `198.51.100.${1 + Math.floor(Math.random() * 250)}`;
+/**
+ * A client address of its own for each use, so one test's failure counter never starts where another's
+ * stopped. (Random ones out of 250 collided now and then: a guess counted against the wrong test gave
+ * 429 before the fifth. Counters of other runs are under another REDIS_KEY_PREFIX.)
+ */
+let clients = 0;
+const freshAddress = () => `198.51.100.${++clients}`;
 
 describe('identity and access over HTTP', () => {
   let db: TestDatabase;
@@ -85,7 +90,7 @@ describe('identity and access over HTTP', () => {
     });
 
     it('refuses a callback whose state was not issued to this browser, and a replayed one', async () => {
-      const address = { 'x-forwarded-for': randomAddress() };
+      const address = { 'x-forwarded-for': freshAddress() };
       const forged = await api('/api/auth/callback?code=abc&state=forged', { redirect: 'manual', headers: address });
       expect(code(forged)).toEqual({ status: 400, code: 'AUTH_LOGIN_FAILED' });
       const browser = await api('/api/auth/callback?code=abc&state=forged', {
@@ -124,7 +129,7 @@ describe('identity and access over HTTP', () => {
       expect(refreshed.status).toBe(200);
       const second = refreshed.body as { accessToken: string; refreshToken: string };
       expect(second.accessToken).not.toBe(first.accessToken);
-      const address = { 'x-forwarded-for': randomAddress() };
+      const address = { 'x-forwarded-for': freshAddress() };
       expect(code(await api('/api/me', { headers: { ...address, ...bearer(first.accessToken) } }))).toEqual({
         status: 401,
         code: 'AUTH_TOKEN_INVALID',
@@ -170,14 +175,14 @@ describe('identity and access over HTTP', () => {
       });
       expect(out.status).toBe(204);
       expect(out.headers.getSetCookie().join(';')).toMatch(/zm_at=;/);
-      expect(code(await api('/api/me', { headers: { ...cookie, 'x-forwarded-for': randomAddress() } }))).toEqual({
+      expect(code(await api('/api/me', { headers: { ...cookie, 'x-forwarded-for': freshAddress() } }))).toEqual({
         status: 401,
         code: 'AUTH_TOKEN_INVALID',
       });
     });
 
     it('answers bad credentials with clear 401s', async () => {
-      const address = { 'x-forwarded-for': randomAddress() };
+      const address = { 'x-forwarded-for': freshAddress() };
       expect(code(await api('/api/me', { headers: address }))).toEqual({ status: 401, code: 'AUTH_REQUIRED' });
       expect(code(await api('/api/me', { headers: { ...address, ...bearer('zat_forged') } }))).toEqual({
         status: 401,
@@ -190,14 +195,14 @@ describe('identity and access over HTTP', () => {
     });
 
     it('throttles an address that keeps presenting bad tokens, even once it presents a good one', async () => {
-      const address = { 'x-forwarded-for': randomAddress() };
+      const address = { 'x-forwarded-for': freshAddress() };
       for (let attempt = 0; attempt < 5; attempt++) {
         expect((await api('/api/me', { headers: { ...address, ...bearer(`zat_guess${attempt}`) } })).status).toBe(401);
       }
       const blocked = await api('/api/me', { headers: { ...address, ...bearer(await system.token('resident-a')) } });
       expect(code(blocked)).toEqual({ status: 429, code: 'AUTH_RATE_LIMITED' });
       expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
-      const elsewhere = { 'x-forwarded-for': randomAddress() };
+      const elsewhere = { 'x-forwarded-for': freshAddress() };
       expect(
         (await api('/api/me', { headers: { ...elsewhere, ...bearer(await system.token('resident-a')) } })).status,
       ).toBe(200);
@@ -242,7 +247,7 @@ describe('identity and access over HTTP', () => {
         headers: bearer(await system.token('admin')),
       });
       expect(revoked.status).toBe(204);
-      const address = { 'x-forwarded-for': randomAddress() };
+      const address = { 'x-forwarded-for': freshAddress() };
       expect(code(await api('/api/verifier/me', { headers: { ...address, 'x-api-key': key } }))).toEqual({
         status: 401,
         code: 'API_KEY_REVOKED',
