@@ -21,12 +21,7 @@ import {
   type PersonPrincipal,
 } from '@zhengming/identity';
 import { NotificationsService } from '@zhengming/notifications';
-import {
-  OrganizationEntity,
-  OrganizationErrorCode,
-  OrganizationException,
-  OrganizationNames,
-} from '@zhengming/organizations';
+import { OrganizationEntity, OrganizationNames } from '@zhengming/organizations';
 import { OutboxService } from '@zhengming/outbox';
 import { isMobilePhoneNumber, maskIdNumber, maskName, maskPhone, PiiCipher } from '@zhengming/pii';
 import { ObjectStorage } from '@zhengming/storage';
@@ -704,10 +699,7 @@ export class ApplicationsService {
     action: ApplicationAction,
   ): Promise<void> {
     // Every notice names the committee: from the names kept a few minutes, not a query per notice.
-    const committee = (await this.organizations.of([application.committeeId], m)).get(application.committeeId);
-    if (!committee) {
-      throw new OrganizationException(OrganizationErrorCode.NotFound, { organizationId: application.committeeId });
-    }
+    const committee = await this.organizations.one(application.committeeId, m);
     const supplement =
       action === 'request_supplement'
         ? await m.findOneBy(SupplementRequestEntity, { applicationId: application.id, round: application.round })

@@ -12,7 +12,7 @@ import {
   type ApplicationEntity,
 } from '@zhengming/applications';
 import { CertificateTypeVersionEntity, CertificateTypesService } from '@zhengming/certificate-types';
-import { OrganizationErrorCode, OrganizationException, OrganizationNames } from '@zhengming/organizations';
+import { OrganizationNames } from '@zhengming/organizations';
 import { OutboxHandlers, type OutboxHandler, type OutboxMessageEntity, type RetryPolicy } from '@zhengming/outbox';
 import { PersonEntity } from '@zhengming/identity';
 import { maskIdNumber, PiiCipher } from '@zhengming/pii';
@@ -332,8 +332,7 @@ export class CertificateIssuer implements OnModuleInit, OutboxHandler {
     id: string,
     manager?: EntityManager,
   ): Promise<{ id: string; code: string; fullName: string }> {
-    const committee = (await this.organizations.of([id], manager)).get(id);
-    if (!committee) throw new OrganizationException(OrganizationErrorCode.NotFound, { organizationId: id });
+    const committee = await this.organizations.one(id, manager);
     return { id, code: committee.code, fullName: `${committee.parentName ?? ''}${committee.name}` };
   }
 }
