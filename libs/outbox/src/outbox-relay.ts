@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { Queue, Worker, type Job } from 'bullmq';
 import type { EntityManager } from 'typeorm';
 import { REDIS_CONFIG, type RedisConfig } from '@zhengming/config';
-import type { OutboxMessageEntity } from './outbox-message.entity';
+import { OutboxMessageEntity } from './outbox-message.entity';
 import { OutboxService, DEFAULT_RETRY, type RetryPolicy } from './outbox.service';
 
 /** Does the work of one topic. Must be idempotent: a row can be handled more than once (at least once). */
@@ -16,6 +16,13 @@ export interface OutboxHandler {
    * again; the relay's lease otherwise. A call to another system: its timeout and a margin.
    */
   readonly leaseMs?: number;
+  /**
+   * Works several rows of this topic at once (at most `batchSize`), where sharing the work pays (one
+   * transaction, multi-row statements): each row's failure in the order given, undefined where it
+   * succeeded. A relay then hands this handler its due rows in groups instead of one by one.
+   */
+  handleMany?(messages: OutboxMessageEntity[]): Promise<unknown[]>;
+  readonly batchSize?: number;
   /** Runs in the transaction that moves a row to dead: the place to alert someone. */
   onDead?(manager: EntityManager, message: OutboxMessageEntity, reason: string): Promise<void>;
 }
@@ -71,10 +78,22 @@ export const OUTBOX_QUEUE_NAME = 'outbox';
 /** How soon the relay looks again while a backlog drains. */
 const BACKLOG_POLL_MS = 50;
 
-/** Job payloads carry the outbox id and the attempt only, never personal data. */
+/**
+ * A job is the claimed row as the relay read it, so working it takes no query to read it again. The
+ * payload holds ids only, never personal data (see OutboxEntry). A job queued before jobs carried the
+ * row has its id only, and the row is read.
+ */
 interface OutboxJob {
   outboxId: string;
+  topic?: string;
+  aggregateId?: string;
+  payload?: OutboxMessageEntity['payload'];
+  attempts?: number;
+  /** The rest of a group for a handler that works several rows at once (handleMany). */
+  more?: OutboxJobRow[];
 }
+
+type OutboxJobRow = Required<Omit<OutboxJob, 'more'>>;
 
 /**
  * Moves due outbox rows to their handlers: the relay and the sweeper in one loop, since a lapsed
@@ -109,15 +128,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     const connection = { url: this.redis.url, maxRetriesPerRequest: null };
     const prefix = `${this.redis.keyPrefix}:bull`;
     this.queue = new Queue<OutboxJob>(OUTBOX_QUEUE_NAME, { connection, prefix });
-    this.worker = new Worker<OutboxJob>(
-      OUTBOX_QUEUE_NAME,
-      (job: Job<OutboxJob>) => this.handleById(job.data.outboxId),
-      {
-        connection,
-        prefix,
-        concurrency: this.options.concurrency ?? 4,
-      },
-    );
+    this.worker = new Worker<OutboxJob>(OUTBOX_QUEUE_NAME, (job: Job<OutboxJob>) => this.handleJob(job.data), {
+      connection,
+      prefix,
+      concurrency: this.options.concurrency ?? 4,
+    });
     this.worker.on('error', (error) => this.logger.error(`outbox worker: ${error.message}`));
     this.queue.on('error', (error) => this.logger.error(`outbox queue: ${error.message}`));
   }
@@ -152,17 +167,18 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       due.push(...(await this.outbox.claimDue(topics, this.options.batchSize - due.length, leaseMs)));
       if (due.length >= this.options.batchSize) break;
     }
+    const groups = this.grouped(due);
     if (this.queue) {
       await this.queue.addBulk(
-        due.map((message) => ({
-          name: message.topic,
-          data: { outboxId: message.id },
+        groups.map(([first, ...more]) => ({
+          name: first.topic,
+          data: { ...jobRow(first), ...(more.length > 0 ? { more: more.map(jobRow) } : {}) },
           // A fresh job id per attempt: a re-claimed row must not be swallowed by the old job's id.
-          opts: { jobId: `${message.id}-${message.attempts}`, removeOnComplete: 1000, removeOnFail: 1000 },
+          opts: { jobId: `${first.id}-${first.attempts}`, removeOnComplete: 1000, removeOnFail: 1000 },
         })),
       );
     } else {
-      for (const message of due) await this.run(message);
+      for (const group of groups) await this.runGroup(group);
     }
     return due.length;
   }
@@ -183,11 +199,62 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     return true;
   }
 
-  private async handleById(outboxId: string): Promise<void> {
-    const message = await this.outbox.find(outboxId);
-    // Done or dead already (a duplicate job): nothing to do.
-    if (!message || message.status !== 'in_flight') return;
-    await this.run(message);
+  /** Due rows as the handlers take them: alone, or in groups of up to batchSize for handleMany. */
+  private grouped(due: OutboxMessageEntity[]): OutboxMessageEntity[][] {
+    const groups: OutboxMessageEntity[][] = [];
+    const open = new Map<string, OutboxMessageEntity[]>();
+    for (const message of due) {
+      const handler = this.handlers.get(message.topic);
+      const size = handler?.handleMany ? (handler.batchSize ?? 1) : 1;
+      let group = open.get(message.topic);
+      if (!group || group.length >= size) {
+        group = [];
+        groups.push(group);
+        open.set(message.topic, group);
+      }
+      group.push(message);
+    }
+    return groups;
+  }
+
+  /**
+   * Works the rows a job carries. A duplicate job (its rows re-claimed after the lease, or done
+   * already) runs the handler again, which is idempotent, and records nothing: completing or failing
+   * a row touches it only while it is in flight.
+   */
+  private async handleJob(job: OutboxJob): Promise<void> {
+    if (job.topic === undefined) {
+      const message = await this.outbox.find(job.outboxId);
+      // Done or dead already: nothing to do.
+      if (message?.status === 'in_flight') await this.run(message);
+      return;
+    }
+    const rows = [job as OutboxJobRow, ...(job.more ?? [])];
+    await this.runGroup(
+      rows.map(({ outboxId: id, topic, aggregateId, payload, attempts }) =>
+        Object.assign(new OutboxMessageEntity(), { id, topic, aggregateId, payload, attempts }),
+      ),
+    );
+  }
+
+  /** Works rows of one topic: together where the handler can, each failure recorded on its own row. */
+  private async runGroup(messages: OutboxMessageEntity[]): Promise<void> {
+    const handler = this.handlers.get(messages[0].topic);
+    if (!handler?.handleMany || messages.length === 1) {
+      for (const message of messages) await this.run(message);
+      return;
+    }
+    let failures: unknown[];
+    try {
+      failures = await handler.handleMany(messages);
+    } catch (error) {
+      failures = messages.map(() => error);
+    }
+    const done = messages.filter((_, i) => failures[i] === undefined);
+    if (done.length > 0) await this.outbox.complete(...done.map((message) => message.id));
+    for (const [i, message] of messages.entries()) {
+      if (failures[i] !== undefined) await this.recordFailure(handler, message, failures[i]);
+    }
   }
 
   /** Works a claimed row; returns what its handler threw, if it failed (the failure recorded). */
@@ -199,15 +266,17 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       await this.outbox.complete(message.id);
       return undefined;
     } catch (error) {
-      const outcome = await this.outbox.fail(message.id, error, handler.retry ?? DEFAULT_RETRY, (m, reason) =>
-        handler.onDead ? handler.onDead(m, message, reason) : Promise.resolve(),
-      );
-      const log = outcome === 'dead' ? 'error' : 'warn';
-      this.logger[log](
-        `outbox ${message.topic} ${message.id} attempt ${message.attempts}: ${(error as Error).message}`,
-      );
+      await this.recordFailure(handler, message, error);
       return error;
     }
+  }
+
+  private async recordFailure(handler: OutboxHandler, message: OutboxMessageEntity, error: unknown): Promise<void> {
+    const outcome = await this.outbox.fail(message.id, error, handler.retry ?? DEFAULT_RETRY, (m, reason) =>
+      handler.onDead ? handler.onDead(m, message, reason) : Promise.resolve(),
+    );
+    const log = outcome === 'dead' ? 'error' : 'warn';
+    this.logger[log](`outbox ${message.topic} ${message.id} attempt ${message.attempts}: ${(error as Error).message}`);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -217,4 +286,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     await this.worker?.close();
     await this.queue?.close();
   }
+}
+
+function jobRow(message: OutboxMessageEntity): OutboxJobRow {
+  const { id: outboxId, topic, aggregateId, payload, attempts } = message;
+  return { outboxId, topic, aggregateId, payload, attempts };
 }

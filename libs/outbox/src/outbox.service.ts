@@ -7,6 +7,7 @@ import { OutboxMessageEntity } from './outbox-message.entity';
 export interface OutboxEntry {
   topic: string;
   aggregateId: string;
+  /** Ids and flags only, never personal data: queue mode carries it through Redis as it is. */
   payload?: OutboxMessageEntity['payload'];
   dedupeKey?: string;
 }
@@ -106,11 +107,12 @@ export class OutboxService {
     return rows[0][0] ? Object.assign(new OutboxMessageEntity(), rows[0][0]) : null;
   }
 
-  async complete(id: string): Promise<void> {
+  /** Marks rows done; one still in flight only (a row re-claimed and finished elsewhere stays as it is). */
+  async complete(...ids: string[]): Promise<void> {
     await this.dataSource.query(
       `UPDATE outbox SET status = 'done', done_at = $2, locked_until = NULL, last_error = NULL
-        WHERE id = $1 AND status = 'in_flight'`,
-      [id, this.clock.now()],
+        WHERE id = ANY($1::uuid[]) AND status = 'in_flight'`,
+      [ids, this.clock.now()],
     );
   }
 
