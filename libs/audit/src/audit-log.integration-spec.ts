@@ -33,6 +33,31 @@ describe('audit log on PostgreSQL', () => {
     expect(await sut.verify()).toMatchObject({ ok: true, checked: 40 });
   });
 
+  it('chains several appends per transaction while other transactions append alongside', async () => {
+    // Each transaction appends three events (the issuer records a batch so); the second and third
+    // follow the first without asking for the head again, and still nobody else's event lands between.
+    await Promise.all(
+      Array.from({ length: 8 }, (_, t) =>
+        db.dataSource.transaction(async (manager) => {
+          for (let i = 0; i < 3; i++) {
+            await sut.append({ actor: { type: 'system' }, action: 'test.batch', details: { t, i } }, manager);
+          }
+        }),
+      ),
+    );
+    const events = await sut.find({ action: 'test.batch', limit: 100 });
+    const byTransaction = new Map<number, number[]>();
+    for (const event of events) {
+      const { t } = event.details as { t: number };
+      byTransaction.set(t, [...(byTransaction.get(t) ?? []), Number(event.seq)]);
+    }
+    for (const seqs of byTransaction.values()) {
+      const sorted = seqs.sort((a, b) => a - b);
+      expect(sorted[2] - sorted[0]).toBe(2);
+    }
+    expect(await sut.verify()).toMatchObject({ ok: true, checked: 64 });
+  });
+
   it('refuses UPDATE, DELETE and TRUNCATE from the application', async () => {
     await expect(db.dataSource.query(`UPDATE audit_events SET action = 'x' WHERE seq = 1`)).rejects.toThrow(
       /append-only: UPDATE refused/,
@@ -41,7 +66,7 @@ describe('audit log on PostgreSQL', () => {
       /append-only: DELETE refused/,
     );
     await expect(db.dataSource.query(`TRUNCATE audit_events`)).rejects.toThrow(/append-only: TRUNCATE refused/);
-    expect(await sut.verify()).toMatchObject({ ok: true, checked: 40 });
+    expect(await sut.verify()).toMatchObject({ ok: true, checked: 64 });
   });
 
   it('finds events by action and object, newest first, a page at a time', async () => {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { Clock } from '@zhengming/clock';
 import { AuditEventEntity, type AuditActorType, type AuditOutcome } from './audit-event.entity';
@@ -39,6 +39,14 @@ const APPEND_LOCK = 0x7a6d_a0d1;
 
 @Injectable()
 export class AuditLog {
+  /**
+   * The chain's head as this process's open transactions last appended it. A transaction that holds
+   * the append lock is the only one appending until it ends, so its next event follows its last one
+   * without asking again. Entries go with their transaction's query runner, of which
+   * DataSource.transaction makes one per transaction (nothing here reuses a runner for another).
+   */
+  private readonly heads = new WeakMap<QueryRunner, { seq: string; hash: string }>();
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly clock: Clock,
@@ -50,11 +58,15 @@ export class AuditLog {
    */
   async append(entry: AuditEntry, manager?: EntityManager): Promise<AuditEventEntity> {
     if (!manager) return this.dataSource.transaction((own) => this.append(entry, own));
-    await manager.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK]);
-    const [last] = (await manager.query('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1')) as {
-      seq: string;
-      hash: string;
-    }[];
+    const runner = manager.queryRunner?.isTransactionActive ? manager.queryRunner : undefined;
+    let last = runner && this.heads.get(runner);
+    if (!last) {
+      await manager.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK]);
+      [last] = (await manager.query('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1')) as {
+        seq: string;
+        hash: string;
+      }[];
+    }
     const event = {
       seq: String(BigInt(last?.seq ?? '0') + 1n),
       // A JavaScript date holds milliseconds, which timestamptz keeps exactly: it re-serialises alike.
@@ -73,6 +85,7 @@ export class AuditLog {
     const row = manager.create(AuditEventEntity, { ...event, hash: auditEventHash(event) });
     // `details` is free-form JSON, which TypeORM's deep-partial insert type cannot express.
     await manager.insert(AuditEventEntity, row as QueryDeepPartialEntity<AuditEventEntity>);
+    if (runner) this.heads.set(runner, { seq: row.seq, hash: row.hash });
     return row;
   }
 
