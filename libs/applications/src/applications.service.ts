@@ -418,26 +418,44 @@ export class ApplicationsService {
   }
 
   /**
-   * The system's step of the life cycle, inside the issuer's transaction: locks the application and
-   * marks it issued, with its timeline entry, audit record and the resident's notice. Returns false
-   * when it was issued already (a retry after a crash), so the caller keeps exactly one certificate.
+   * The system's step of the life cycle, inside the issuer's transaction: marks applications issued,
+   * each with its timeline entry, audit record and the resident's notice. Returns the ids it marked;
+   * one left out was issued already (a retry after a crash, or a concurrent run), so the caller keeps
+   * exactly one certificate. Each application is the caller's copy, read while it was approved: the
+   * state machine lets an approved application change only by this step, so the copy is current but
+   * for its status, and one conditional update both checks and moves them all (a concurrent run waits
+   * for the rows and then finds them issued). One neither approved nor issued throws, and nothing is marked.
    */
   async markIssued(
     m: EntityManager,
-    applicationId: string,
-    certificate: { id: string; number: string },
-  ): Promise<boolean> {
-    const application = await lockApplication(m, applicationId);
-    if (!application) throw new ApplicationException(ApplicationErrorCode.NotFound, { id: applicationId });
-    if (application.status === 'issued') return false;
+    issued: readonly { application: ApplicationEntity; certificate: { id: string; number: string } }[],
+  ): Promise<Set<string>> {
     const now = this.clock.now();
-    this.move(application, 'issue', 'system');
-    await m.update(ApplicationEntity, { id: application.id }, { status: application.status, updatedAt: now });
-    await this.record(m, SYSTEM, application, 'issue', 'system', `证明编号 ${certificate.number}`, now, {
-      certificateId: certificate.id,
-    });
-    await this.notify(m, application, await this.types.version(application.typeVersionId, m), 'issue');
-    return true;
+    const status = nextStatus('approved', 'issue', 'system');
+    const ids = issued.map(({ application }) => application.id);
+    const [moved] = (await m.query(
+      `UPDATE applications SET status = $1, updated_at = $2 WHERE id = ANY($3::uuid[]) AND status = 'approved' RETURNING id`,
+      [status, now, ids],
+    )) as [{ id: string }[], number];
+    const marked = new Set(moved.map((row) => row.id));
+    const others = ids.filter((id) => !marked.has(id));
+    if (others.length > 0) {
+      const found = await m.find(ApplicationEntity, { where: { id: In(others) }, select: { id: true, status: true } });
+      for (const id of others) {
+        const current = found.find((application) => application.id === id);
+        if (!current) throw new ApplicationException(ApplicationErrorCode.NotFound, { id });
+        if (current.status !== 'issued') throw stateConflict(current, 'issue');
+      }
+    }
+    for (const { application, certificate } of issued) {
+      if (!marked.has(application.id)) continue;
+      Object.assign(application, { status, updatedAt: now });
+      await this.record(m, SYSTEM, application, 'issue', 'system', `证明编号 ${certificate.number}`, now, {
+        certificateId: certificate.id,
+      });
+      await this.notify(m, application, await this.types.version(application.typeVersionId, m), 'issue');
+    }
+    return marked;
   }
 
   // ---------------------------------------------------------------- reading
@@ -1089,4 +1107,15 @@ export function lockApplication(m: EntityManager, id: string): Promise<Applicati
     .setLock('pessimistic_write')
     .where('a.id = :id', { id })
     .getOne();
+}
+
+/** lockApplication for several rows, taken in id order so that two takers of overlapping sets cannot deadlock. */
+export function lockApplications(m: EntityManager, ids: readonly string[]): Promise<ApplicationEntity[]> {
+  return m
+    .getRepository(ApplicationEntity)
+    .createQueryBuilder('a')
+    .setLock('pessimistic_write')
+    .where('a.id IN (:...ids)', { ids })
+    .orderBy('a.id')
+    .getMany();
 }

@@ -114,6 +114,8 @@ export interface TimestampConfig {
 
 export interface IssuingConfig {
   retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
+  /** Approvals a worker issues together. */
+  batchSize: number;
 }
 
 export interface ReportsConfig {
@@ -252,6 +254,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         baseDelayMs: e.CERTIFICATE_ISSUE_RETRY_BASE_MS,
         maxDelayMs: e.CERTIFICATE_ISSUE_RETRY_MAX_MS,
       },
+      batchSize: e.CERTIFICATE_ISSUE_BATCH,
     },
     reports: { refreshIntervalMs: e.REPORTS_REFRESH_SECONDS * 1000 },
   };

@@ -232,6 +232,8 @@ export const issuingConfigSchema = z.object({
    * Attempts that fail because the TSA is away do not count: issuing waits for it however long.
    */
   CERTIFICATE_ISSUE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(30),
+  /** Approvals issued together (one transaction to reserve their numbers, one to record them): 1 for one by one. */
+  CERTIFICATE_ISSUE_BATCH: z.coerce.number().int().min(1).max(100).default(10),
   /** Exponential backoff with full jitter between attempts (the TSA down, say): first delay around this… */
   CERTIFICATE_ISSUE_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(2_000),
   /** …doubling up to this. */

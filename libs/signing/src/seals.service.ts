@@ -149,12 +149,16 @@ export class SealsService {
   }
 
   /**
-   * In the transaction that records what a seal signed: the seal is still in force with the
-   * certificate that signed. The row is share-locked, so a suspension, revocation or rotation either
+   * In the transaction that records what a seal signed (at one time, or several): the seal is still
+   * in force with the certificate that signed. The row is share-locked, so a suspension, revocation or rotation either
    * committed before (and the record is refused, to be retried) or waits until after it — the status
    * history then never shows the seal out of force at a time it signed.
    */
-  async confirmInForce(m: EntityManager, signed: Pick<SealEntity, 'id' | 'serialHex'>, at: Date): Promise<void> {
+  async confirmInForce(
+    m: EntityManager,
+    signed: Pick<SealEntity, 'id' | 'serialHex'>,
+    at: Date | readonly Date[],
+  ): Promise<void> {
     const seal = await m
       .getRepository(SealEntity)
       .createQueryBuilder('s')
@@ -162,7 +166,7 @@ export class SealsService {
       .where('s.id = :id', { id: signed.id })
       .getOne();
     if (!seal) throw new SigningException(SigningErrorCode.SealNotFound, { sealId: signed.id });
-    assertSealUsable(seal, at);
+    for (const time of Array.isArray(at) ? at : [at]) assertSealUsable(seal, time);
     if (seal.serialHex !== signed.serialHex) {
       throw new SigningException(SigningErrorCode.SealCertificateNotCurrent, {
         sealId: seal.id,

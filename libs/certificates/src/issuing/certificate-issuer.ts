@@ -1,13 +1,13 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, Optional, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, In, type EntityManager } from 'typeorm';
 import { Clock } from '@zhengming/clock';
 import { HTTP_CONFIG, ISSUING_CONFIG, type HttpConfig, type IssuingConfig } from '@zhengming/config';
 import {
   ApplicationsService,
   ISSUE_CERTIFICATE_TOPIC,
-  lockApplication,
+  lockApplications,
   shanghaiDate,
   type ApplicationEntity,
 } from '@zhengming/applications';
@@ -22,6 +22,9 @@ import {
   PersonalCertificatesService,
   PkiService,
   SealsService,
+  type PersonalSigning,
+  type SealEntity,
+  type SealSigning,
   signPreparedPdf,
   TimestampError,
   TimestampService,
@@ -35,6 +38,7 @@ import {
 } from '../certificate-number';
 import { CertificateEntity } from '../certificate.entity';
 import { CertificateErrorCode, CertificateException } from '../certificates.exception';
+import { eachOrAlone } from './each-or-alone';
 import { CertificateRenderer } from './certificate-renderer';
 import { IssuanceListeners } from './issuance-listeners';
 import { APPROVER_FIELD } from './render-document';
@@ -77,6 +81,7 @@ interface IssuePayload {
 export class CertificateIssuer implements OnModuleInit, OutboxHandler {
   readonly topic = ISSUE_CERTIFICATE_TOPIC;
   readonly retry: RetryPolicy;
+  readonly batchSize: number;
   private readonly logger = new Logger(CertificateIssuer.name);
 
   constructor(
@@ -98,6 +103,7 @@ export class CertificateIssuer implements OnModuleInit, OutboxHandler {
     @Inject(ISSUING_CONFIG) issuing: IssuingConfig,
     @Optional() @Inject(ISSUANCE_FAULTS) private readonly faults?: IssuanceFaults,
   ) {
+    this.batchSize = issuing.batchSize;
     // The TSA away (no answer, or not in time) is waited out however long it takes: the resident keeps
     // seeing 出证中 and the certificate is issued once it is back. Its refusals spend attempts as usual.
     this.retry = {
@@ -112,44 +118,98 @@ export class CertificateIssuer implements OnModuleInit, OutboxHandler {
   }
 
   async handle(message: OutboxMessageEntity): Promise<void> {
-    const payload = message.payload as Partial<IssuePayload> | null;
-    const applicationId = payload?.applicationId ?? message.aggregateId;
-    await this.issue(applicationId);
+    await this.issue(applicationIdOf(message));
+  }
+
+  /** Several approvals issued together; each row's failure, as the relay records them. */
+  async handleMany(messages: OutboxMessageEntity[]): Promise<unknown[]> {
+    const outcomes = await this.issueMany(messages.map(applicationIdOf));
+    return outcomes.map((outcome) => ('error' in outcome ? (outcome.error ?? new Error('issuing failed')) : undefined));
   }
 
   async issue(applicationId: string): Promise<CertificateEntity> {
-    try {
-      return await this.issueStamped(applicationId);
-    } catch (error) {
-      if (error instanceof TimestampError) {
-        // Thrown on: the outbox retries with backoff, and the resident keeps seeing 出证中.
-        this.logger.warn({ applicationId, tsa: error.code, error: error.message }, 'no time-stamp, issuing later');
-      }
-      throw error;
-    }
+    const [outcome] = await this.issueMany([applicationId]);
+    if ('error' in outcome) throw outcome.error;
+    return outcome.certificate;
   }
 
-  private async issueStamped(applicationId: string): Promise<CertificateEntity> {
-    // The first run in a process asks the TSA here (the token size); later runs meet it when stamping.
-    const tokenBytes = await this.timestamps.tokenReserve();
+  /**
+   * Issues approved applications together, each as `issue` would: one transaction reserves all their
+   * numbers, each is rendered and signed on its own, and one transaction records them all. When a
+   * shared transaction fails, its applications go through it one by one, so one application's
+   * failure (a seal suspended in between, a counter exhausted) stays its own. The outcomes, in order.
+   */
+  async issueMany(applicationIds: readonly string[]): Promise<IssueOutcome[]> {
+    let outcomes: IssueOutcome[];
+    try {
+      // The first run in a process asks the TSA here (the token size); later runs meet it when stamping.
+      const tokenBytes = await this.timestamps.tokenReserve();
+      const reserved = await eachOrAlone(applicationIds, (ids) => this.reserve(ids));
+      const signers = await this.signersFor(reserved.flatMap((r) => ('reserved' in r ? [r.reserved] : [])));
+      const signed = await Promise.all(
+        reserved.map(async (r): Promise<{ signed: Signed } | IssueOutcome> => {
+          if (!('reserved' in r)) return r;
+          try {
+            return { signed: await this.sign(r.reserved, signers, tokenBytes) };
+          } catch (error) {
+            return { error };
+          }
+        }),
+      );
+      const recorded = await eachOrAlone(
+        signed.flatMap((r) => ('signed' in r ? [r.signed] : [])),
+        (group) => this.record(group),
+      );
+      let next = 0;
+      outcomes = signed.map((r) => ('signed' in r ? recorded[next++] : r));
+    } catch (error) {
+      outcomes = applicationIds.map(() => ({ error }));
+    }
+    const waiting = outcomes.filter((o) => 'error' in o && o.error instanceof TimestampError);
+    if (waiting.length > 0) {
+      // Thrown on: the outbox retries with backoff, and the resident keeps seeing 出证中.
+      const error = (waiting[0] as { error: TimestampError }).error;
+      this.logger.warn(
+        { applications: waiting.length, tsa: error.code, error: error.message },
+        'no time-stamp, issuing later',
+      );
+    }
+    return outcomes;
+  }
+
+  /**
+   * The seals and the approvers' certificates that sign, each looked up once: they must be in force
+   * when they sign, now, in real time (the record step checks the seals again).
+   */
+  private async signersFor(reserved: readonly Reserved[]): Promise<Signers> {
+    const committees = [...new Set(reserved.map((r) => r.application.committeeId))];
+    const approvers = [...new Set(reserved.map((r) => r.application.approvedBy!))];
+    const now = new Date();
+    const [chain, seals, people] = await Promise.all([
+      this.pki.chain(),
+      Promise.all(committees.map((id) => settle(this.seals.forSigning(id, now)))),
+      Promise.all(approvers.map((id) => settle(this.personal.forSigning(id, now)))),
+    ]);
+    return {
+      // The intermediate, not the root: a verifier has to trust the root already (see CmsSignerInput).
+      chainDer: [chain.issuing.certificateDer],
+      seals: new Map(committees.map((id, i) => [id, seals[i]])),
+      approvers: new Map(approvers.map((id, i) => [id, people[i]])),
+    };
+  }
+
+  /** Step 2: render (worker thread), seal signature, approver signature, store under the run's key. */
+  private async sign(reserved: Reserved, signers: Signers, tokenBytes: number): Promise<Signed> {
+    const { certificate, application } = reserved;
+    const sealSigning = unwrap(signers.seals.get(application.committeeId)!);
+    const approver = unwrap(signers.approvers.get(application.approvedBy!)!);
+    const { chainDer } = signers;
     const timestamper = this.timestamps.timestamper;
-    const { certificate: reserved, application, abandonedKey } = await this.reserve(applicationId);
-    if (reserved.status !== 'pending') return reserved;
-    const storageKey = reserved.storageKey!;
     const version = await this.types.version(application.typeVersionId);
     const template = version.template ?? (await this.activeVersionOf(version)).template;
     if (!template) throw new CertificateException(CertificateErrorCode.TemplateMissing, { typeVersionId: version.id });
-
-    // The seal and the approver's certificate must be in force when they sign: now, in real time.
-    const [committee, chain, sealSigning, approver] = await Promise.all([
-      this.committeeOf(application.committeeId),
-      this.pki.chain(),
-      this.seals.forSigning(application.committeeId, new Date()),
-      this.personal.forSigning(application.approvedBy!, new Date()),
-    ]);
-    // The intermediate, not the root: a verifier has to trust the root already (see CmsSignerInput).
-    const chainDer = [chain.issuing.certificateDer];
-    const code = this.cipher.decrypt('verificationCode', reserved.verificationCodeEncrypted);
+    const committee = await this.committeeOf(application.committeeId);
+    const code = this.cipher.decrypt('verificationCode', certificate.verificationCodeEncrypted);
     const signingTime = new Date();
     const signedAt = this.clock.now();
 
@@ -158,14 +218,14 @@ export class CertificateIssuer implements OnModuleInit, OutboxHandler {
         template,
         typeName: version.name,
         form: JSON.parse(this.cipher.decrypt('form', application.formEnc)) as Record<string, unknown>,
-        certificateNo: reserved.number,
+        certificateNo: certificate.number,
         verificationCode: code,
-        verificationUrl: `${this.http.publicBaseUrl}/v/${compactCertificateNumber(reserved.number)}?c=${code}`,
+        verificationUrl: `${this.http.publicBaseUrl}/v/${compactCertificateNumber(certificate.number)}?c=${code}`,
         committee: { name: committee.fullName, code: committee.code },
         seal: { title: sealSigning.seal.name, code: sealSigning.seal.code },
         approver: { name: approver.name },
-        issuedAt: reserved.issuedAt,
-        validUntil: reserved.validUntil,
+        issuedAt: certificate.issuedAt,
+        validUntil: certificate.validUntil,
       },
       sealSignature: {
         signedAt: signingTime,
@@ -203,84 +263,164 @@ export class CertificateIssuer implements OnModuleInit, OutboxHandler {
       { signer: approver.signer, certificate: approver.certificate.certificateDer, chain: chainDer, timestamper },
     );
 
-    const sha256 = createHash('sha256').update(document).digest('hex');
+    const storageKey = certificate.storageKey!;
     await this.storage.put(storageKey, document, 'application/pdf');
-    await this.faults?.afterStore?.(reserved.id);
-
-    const recorded = {
-      status: 'issued' as const,
-      sealId: sealSigning.seal.id,
-      sealSerialHex: sealSigning.seal.serialHex,
-      approverCertificateId: approver.certificate.id,
-      approverSerialHex: approver.certificate.serialHex,
-      documentSha256: sha256,
-      documentBytes: document.length,
-      storageKey,
-      signedAt,
-      updatedAt: signedAt,
+    await this.faults?.afterStore?.(certificate.id);
+    return {
+      ...reserved,
+      version,
+      seal: sealSigning.seal,
+      signingTime,
+      recorded: {
+        status: 'issued' as const,
+        sealId: sealSigning.seal.id,
+        sealSerialHex: sealSigning.seal.serialHex,
+        approverCertificateId: approver.certificate.id,
+        approverSerialHex: approver.certificate.serialHex,
+        documentSha256: createHash('sha256').update(document).digest('hex'),
+        documentBytes: document.length,
+        storageKey,
+        signedAt,
+        updatedAt: signedAt,
+      },
     };
-    const issued = await this.dataSource.transaction(async (m) => {
-      // Suspended, revoked or re-keyed while this run signed: refused here, retried with the seal as it is now.
-      await this.seals.confirmInForce(m, sealSigning.seal, signingTime);
-      if (!(await this.applications.markIssued(m, applicationId, reserved))) return undefined;
-      await m.update(CertificateEntity, { id: reserved.id }, recorded);
-      const certificate = Object.assign(reserved, recorded);
-      await this.listeners.notify(m, { certificate, application, version });
-      return certificate;
-    });
-    if (!issued) {
-      // Another run finished first; its file is the one on record, this one is nobody's.
-      await this.storage.delete(storageKey).catch(() => undefined);
-      return this.dataSource.manager.findOneByOrFail(CertificateEntity, { applicationId });
-    }
-    if (abandonedKey) {
-      await this.storage.delete(abandonedKey).catch(() => undefined);
-    }
-    this.logger.log({ certificateId: issued.id, number: issued.number, bytes: document.length }, 'certificate issued');
-    return issued;
   }
 
   /**
-   * Step 1: the pending row with its number, made once per application, and this run's storage key.
-   * A retry of a pending row takes a new key and learns the previous run's, whose file (if that run
-   * got as far as storing it) nobody will ever record.
+   * Step 3: one transaction marks the certificates and their applications issued. A certificate whose
+   * application another run issued first has its own file removed and yields the one on record.
    */
-  private async reserve(
-    applicationId: string,
-  ): Promise<{ certificate: CertificateEntity; application: ApplicationEntity; abandonedKey?: string }> {
-    return this.dataSource.transaction(async (m) => {
-      const application = await lockApplication(m, applicationId);
-      const existing = await m.findOneBy(CertificateEntity, { applicationId });
-      if (existing && application) {
-        if (existing.status !== 'pending') return { certificate: existing, application };
-        const abandonedKey = existing.storageKey ?? undefined;
-        existing.storageKey = storageKeyFor(existing);
-        await m.update(
-          CertificateEntity,
-          { id: existing.id },
-          { storageKey: existing.storageKey, updatedAt: this.clock.now() },
+  private async record(group: readonly Signed[]): Promise<{ certificate: CertificateEntity }[]> {
+    const won = await this.dataSource.transaction(async (m) => {
+      // Suspended, revoked or re-keyed while this run signed: refused here, retried with the seal as it is now.
+      const seals = new Map(group.map((s) => [s.seal.id, s.seal]));
+      for (const seal of [...seals.values()].sort((a, b) => a.id.localeCompare(b.id))) {
+        const times = group.filter((s) => s.seal.id === seal.id).map((s) => s.signingTime);
+        await this.seals.confirmInForce(m, seal, times);
+      }
+      const marked = await this.applications.markIssued(m, group);
+      for (const signed of group) {
+        if (!marked.has(signed.application.id)) continue;
+        await m.update(CertificateEntity, { id: signed.certificate.id }, signed.recorded);
+        const certificate = Object.assign(signed.certificate, signed.recorded);
+        await this.listeners.notify(m, { certificate, application: signed.application, version: signed.version });
+      }
+      return marked;
+    });
+    return Promise.all(
+      group.map(async ({ certificate, application, abandonedKey, recorded }) => {
+        if (!won.has(application.id)) {
+          // Another run finished first; its file is the one on record, this one is nobody's.
+          await this.storage.delete(recorded.storageKey).catch(() => undefined);
+          return {
+            certificate: await this.dataSource.manager.findOneByOrFail(CertificateEntity, {
+              applicationId: application.id,
+            }),
+          };
+        }
+        if (abandonedKey) await this.storage.delete(abandonedKey).catch(() => undefined);
+        this.logger.log(
+          { certificateId: certificate.id, number: certificate.number, bytes: recorded.documentBytes },
+          'certificate issued',
         );
-        return { certificate: existing, application, abandonedKey };
+        return { certificate };
+      }),
+    );
+  }
+
+  /**
+   * Step 1, in one transaction: the pending row with its number, made once per application, and this
+   * run's storage key. A retry of a pending row takes a new key and learns the previous run's, whose
+   * file (if that run got as far as storing it) nobody will ever record. An application issued
+   * already yields its certificate.
+   */
+  private async reserve(applicationIds: readonly string[]): Promise<Reservation[]> {
+    return this.dataSource.transaction(async (m) => {
+      const applications = new Map((await lockApplications(m, applicationIds)).map((a) => [a.id, a]));
+      const existing = new Map(
+        (await m.findBy(CertificateEntity, { applicationId: In([...applicationIds]) })).map((c) => [
+          c.applicationId,
+          c,
+        ]),
+      );
+      const fresh = applicationIds.filter((id) => !(existing.has(id) && applications.has(id)));
+      for (const id of fresh) {
+        const application = applications.get(id);
+        if (!application || application.status !== 'approved' || !application.approvedBy) {
+          throw new CertificateException(CertificateErrorCode.ApplicationNotApproved, {
+            applicationId: id,
+            status: application?.status,
+          });
+        }
       }
-      if (!application || application.status !== 'approved' || !application.approvedBy) {
-        throw new CertificateException(CertificateErrorCode.ApplicationNotApproved, {
-          applicationId,
-          status: application?.status,
-        });
+      const made = new Map(
+        (
+          await this.newCertificates(
+            m,
+            fresh.map((id) => applications.get(id)!),
+          )
+        ).map((c) => [c.applicationId, c]),
+      );
+      const results: Reservation[] = [];
+      for (const id of applicationIds) {
+        const application = applications.get(id)!;
+        const certificate = made.get(id) ?? existing.get(id)!;
+        if (made.has(id)) {
+          results.push({ reserved: { certificate, application } });
+        } else if (certificate.status !== 'pending') {
+          results.push({ certificate });
+        } else {
+          const abandonedKey = certificate.storageKey ?? undefined;
+          certificate.storageKey = storageKeyFor(certificate);
+          await m.update(
+            CertificateEntity,
+            { id: certificate.id },
+            { storageKey: certificate.storageKey, updatedAt: this.clock.now() },
+          );
+          results.push({ reserved: { certificate, application, abandonedKey } });
+        }
       }
+      return results;
+    });
+  }
+
+  /** Pending certificates for approved applications: numbers drawn per counter, one insert for all. */
+  private async newCertificates(
+    m: EntityManager,
+    applications: readonly ApplicationEntity[],
+  ): Promise<CertificateEntity[]> {
+    if (applications.length === 0) return [];
+    const holders = new Map(
+      (await m.findBy(PersonEntity, { id: In(applications.map((a) => a.applicantId)) })).map((p) => [p.id, p]),
+    );
+    const issuedAt = this.clock.now();
+    const year = Number(shanghaiDate(issuedAt).slice(0, 4));
+    const drafts = [];
+    for (const application of applications) {
       const version = await this.types.version(application.typeVersionId, m);
       const numberCode = version.numberCode ?? (await this.activeVersionOf(version, m)).numberCode;
       if (!numberCode)
         throw new CertificateException(CertificateErrorCode.TemplateMissing, { typeVersionId: version.id });
       const committee = await this.committeeOf(application.committeeId, m);
-      const holder = await m.findOneByOrFail(PersonEntity, { id: application.applicantId });
-      const issuedAt = this.clock.now();
-      const year = Number(shanghaiDate(issuedAt).slice(0, 4));
-      const serial = await this.nextSerial(m, committee.id, numberCode, year);
+      drafts.push({ application, version, numberCode, committee, counter: `${committee.id}|${numberCode}` });
+    }
+    // Counters in one order for every taker, so two runs drawing from the same two cannot deadlock.
+    const serials = new Map<string, number>();
+    for (const counter of [...new Set(drafts.map((d) => d.counter))].sort()) {
+      const [committeeId, numberCode] = counter.split('|');
+      const count = drafts.filter((d) => d.counter === counter).length;
+      serials.set(counter, await this.nextSerials(m, committeeId, numberCode, year, count));
+    }
+    const values = drafts.map(({ application, version, numberCode, committee, counter }) => {
+      const serial = serials.get(counter)!;
+      serials.set(counter, serial + 1);
+      const holder = holders.get(application.applicantId);
+      if (!holder)
+        throw new CertificateException(CertificateErrorCode.ApplicationNotApproved, { applicationId: application.id });
       const id = randomUUID();
-      const values = {
+      return {
         id,
-        applicationId,
+        applicationId: application.id,
         number: formatCertificateNumber({ committeeCode: committee.code, numberCode, year, serial }),
         status: 'pending' as const,
         typeVersionId: version.id,
@@ -294,25 +434,34 @@ export class CertificateIssuer implements OnModuleInit, OutboxHandler {
         createdAt: issuedAt,
         updatedAt: issuedAt,
       };
-      // insert, not save: the id is known, and save would first look it up.
-      await m.insert(CertificateEntity, values);
-      return { certificate: m.create(CertificateEntity, values), application };
     });
+    // insert, not save: the ids are known, and save would first look them up.
+    await m.insert(CertificateEntity, values);
+    return values.map((v) => m.create(CertificateEntity, v));
   }
 
-  /** Dense per committee, type and year; the row lock serializes takers of the same counter only. */
-  private async nextSerial(m: EntityManager, committeeId: string, numberCode: string, year: number): Promise<number> {
+  /**
+   * The first of `count` serials, dense per committee, type and year; the row lock serializes takers
+   * of the same counter only.
+   */
+  private async nextSerials(
+    m: EntityManager,
+    committeeId: string,
+    numberCode: string,
+    year: number,
+    count: number,
+  ): Promise<number> {
     const rows: { last_serial: number }[] = await m.query(
-      `INSERT INTO certificate_serials (committee_id, number_code, year, last_serial) VALUES ($1, $2, $3, 1)
-       ON CONFLICT (committee_id, number_code, year) DO UPDATE SET last_serial = certificate_serials.last_serial + 1
+      `INSERT INTO certificate_serials (committee_id, number_code, year, last_serial) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (committee_id, number_code, year) DO UPDATE SET last_serial = certificate_serials.last_serial + $4
        RETURNING last_serial`,
-      [committeeId, numberCode, year],
+      [committeeId, numberCode, year, count],
     );
-    const serial = rows[0].last_serial;
-    if (serial > MAX_SERIAL) {
+    const last = rows[0].last_serial;
+    if (last > MAX_SERIAL) {
       throw new CertificateException(CertificateErrorCode.SerialsExhausted, { committeeId, numberCode, year });
     }
-    return serial;
+    return last - count + 1;
   }
 
   private async activeVersionOf(
@@ -341,4 +490,62 @@ export class CertificateIssuer implements OnModuleInit, OutboxHandler {
 function storageKeyFor(certificate: Pick<CertificateEntity, 'id' | 'issuedAt'>): string {
   const [year, month] = shanghaiDate(certificate.issuedAt).split('-');
   return `certificates/${year}/${month}/${certificate.id}.${randomBytes(6).toString('hex')}.pdf`;
+}
+
+function applicationIdOf(message: OutboxMessageEntity): string {
+  const payload = message.payload as Partial<IssuePayload> | null;
+  return payload?.applicationId ?? message.aggregateId;
+}
+
+export type IssueOutcome = { certificate: CertificateEntity } | { error: unknown };
+
+/** Step 1's result: a certificate to sign, or one issued already. */
+type Reservation = { reserved: Reserved } | { certificate: CertificateEntity };
+
+interface Reserved {
+  certificate: CertificateEntity;
+  application: ApplicationEntity;
+  /** The previous run's storage key, where this run retries a pending certificate. */
+  abandonedKey?: string;
+}
+
+interface Signed extends Reserved {
+  version: CertificateTypeVersionEntity;
+  seal: SealEntity;
+  /** Real time, as the signatures claim it. */
+  signingTime: Date;
+  /** What the record step writes on the certificate. */
+  recorded: Pick<
+    CertificateEntity,
+    | 'status'
+    | 'sealId'
+    | 'sealSerialHex'
+    | 'approverCertificateId'
+    | 'approverSerialHex'
+    | 'documentSha256'
+    | 'documentBytes'
+    | 'signedAt'
+    | 'updatedAt'
+  > & { storageKey: string };
+}
+
+interface Signers {
+  chainDer: Buffer[];
+  seals: Map<string, Settled<SealSigning>>;
+  approvers: Map<string, Settled<PersonalSigning>>;
+}
+
+type Settled<T> = { value: T } | { error: unknown };
+
+async function settle<T>(work: Promise<T>): Promise<Settled<T>> {
+  try {
+    return { value: await work };
+  } catch (error) {
+    return { error };
+  }
+}
+
+function unwrap<T>(settled: Settled<T>): T {
+  if ('error' in settled) throw settled.error;
+  return settled.value;
 }
