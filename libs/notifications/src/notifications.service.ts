@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, IsNull, type EntityManager } from 'typeorm';
+import { DataSource, In, type EntityManager } from 'typeorm';
 import { Clock } from '@zhengming/clock';
 import { PiiCipher } from '@zhengming/pii';
 import { OutboxHandlers, OutboxService, type OutboxHandler, type OutboxMessageEntity } from '@zhengming/outbox';
@@ -32,6 +32,8 @@ export interface NotificationPage {
 @Injectable()
 export class NotificationsService implements OnModuleInit, OutboxHandler {
   readonly topic = SMS_TOPIC;
+  /** Texts sent together: the notifications read in one query, the sent ones marked in another. */
+  readonly batchSize = 20;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -69,19 +71,46 @@ export class NotificationsService implements OnModuleInit, OutboxHandler {
 
   /** Sends the text of one notification once: a row already marked sent is not sent again. */
   async handle(message: OutboxMessageEntity): Promise<void> {
-    const notification = await this.dataSource.getRepository(NotificationEntity).findOneBy({ id: message.aggregateId });
-    if (!notification?.smsToEnc || notification.smsSentAt) return;
-    const sent = await this.sms.send({
-      to: this.cipher.decrypt('phone', notification.smsToEnc),
-      text: `${notification.title}：${notification.body}`,
-      idempotencyKey: notification.id,
-    });
-    await this.dataSource
-      .getRepository(NotificationEntity)
-      .update(
-        { id: notification.id, smsSentAt: IsNull() },
-        { smsSentAt: this.clock.now(), smsMessageId: sent.messageId },
+    const [failure] = await this.handleMany([message]);
+    if (failure !== undefined) throw failure;
+  }
+
+  /** Each message's failure (undefined: sent, or sent before); one gateway failure is that message's only. */
+  async handleMany(messages: OutboxMessageEntity[]): Promise<unknown[]> {
+    const notifications = new Map(
+      (
+        await this.dataSource
+          .getRepository(NotificationEntity)
+          .findBy({ id: In(messages.map((message) => message.aggregateId)) })
+      ).map((notification) => [notification.id, notification]),
+    );
+    const sent: { id: string; messageId: string }[] = [];
+    const failures = await Promise.all(
+      messages.map(async (message) => {
+        const notification = notifications.get(message.aggregateId);
+        if (!notification?.smsToEnc || notification.smsSentAt) return undefined;
+        try {
+          const { messageId } = await this.sms.send({
+            to: this.cipher.decrypt('phone', notification.smsToEnc),
+            text: `${notification.title}：${notification.body}`,
+            idempotencyKey: notification.id,
+          });
+          sent.push({ id: notification.id, messageId });
+          return undefined;
+        } catch (error) {
+          return error;
+        }
+      }),
+    );
+    if (sent.length > 0) {
+      await this.dataSource.query(
+        `UPDATE notifications n SET sms_sent_at = $1, sms_message_id = v.message_id
+           FROM unnest($2::uuid[], $3::text[]) AS v(id, message_id)
+          WHERE n.id = v.id AND n.sms_sent_at IS NULL`,
+        [this.clock.now(), sent.map((s) => s.id), sent.map((s) => s.messageId)],
       );
+    }
+    return failures;
   }
 
   /** A person's messages: their own, and those to the organizations where they work. */
