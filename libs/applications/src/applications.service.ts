@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In, type EntityManager } from 'typeorm';
 import stringify from 'safe-stable-stringify';
-import { AuditLog } from '@zhengming/audit';
+import { AuditLog, type AuditEntry } from '@zhengming/audit';
 import { Clock } from '@zhengming/clock';
 import {
   CertificateTypesService,
@@ -20,7 +20,7 @@ import {
   StaffRole,
   type PersonPrincipal,
 } from '@zhengming/identity';
-import { NotificationsService } from '@zhengming/notifications';
+import { NotificationsService, type NewNotification } from '@zhengming/notifications';
 import { OrganizationEntity, OrganizationNames } from '@zhengming/organizations';
 import { OutboxService } from '@zhengming/outbox';
 import { isMobilePhoneNumber, maskIdNumber, maskName, maskPhone, PiiCipher } from '@zhengming/pii';
@@ -447,14 +447,26 @@ export class ApplicationsService {
         if (current.status !== 'issued') throw stateConflict(current, 'issue');
       }
     }
-    for (const { application, certificate } of issued) {
-      if (!marked.has(application.id)) continue;
-      Object.assign(application, { status, updatedAt: now });
-      await this.record(m, SYSTEM, application, 'issue', 'system', `证明编号 ${certificate.number}`, now, {
-        certificateId: certificate.id,
-      });
-      await this.notify(m, application, await this.types.version(application.typeVersionId, m), 'issue');
+    const steps = issued.filter(({ application }) => marked.has(application.id));
+    for (const { application } of steps) Object.assign(application, { status, updatedAt: now });
+    await this.recordAll(
+      m,
+      SYSTEM,
+      steps.map(({ application, certificate }) => ({
+        application,
+        note: `证明编号 ${certificate.number}`,
+        details: { certificateId: certificate.id },
+      })),
+      'issue',
+      'system',
+      now,
+    );
+    const notices: NewNotification[] = [];
+    for (const { application } of steps) {
+      const version = await this.types.version(application.typeVersionId, m);
+      notices.push(...(await this.noticesOf(m, application, version, 'issue')));
     }
+    await this.notifications.notify(m, ...notices);
     return marked;
   }
 
@@ -672,21 +684,41 @@ export class ApplicationsService {
     at: Date,
     details: Record<string, unknown> = {},
   ): Promise<void> {
-    await m.insert(ApplicationEventEntity, {
-      applicationId: application.id,
-      action,
-      toStatus: application.status,
-      actorRole: actor,
-      actorId: ctx === SYSTEM ? null : ctx.principal.personId,
-      note,
-      occurredAt: at,
-    });
-    await this.auditApplication(m, ctx, application, action, {
-      status: application.status,
-      round: application.round,
-      as: actor,
-      ...details,
-    });
+    await this.recordAll(m, ctx, [{ application, note, details }], action, actor, at);
+  }
+
+  /** The timeline entries and audit records of one step taken on several applications: one insert each. */
+  private async recordAll(
+    m: EntityManager,
+    ctx: RequestContext | typeof SYSTEM,
+    steps: readonly { application: ApplicationEntity; note: string | null; details?: Record<string, unknown> }[],
+    action: ApplicationAction | 'create',
+    actor: ApplicationActor,
+    at: Date,
+  ): Promise<void> {
+    await m.insert(
+      ApplicationEventEntity,
+      steps.map(({ application, note }) => ({
+        applicationId: application.id,
+        action,
+        toStatus: application.status,
+        actorRole: actor,
+        actorId: ctx === SYSTEM ? null : ctx.principal.personId,
+        note,
+        occurredAt: at,
+      })),
+    );
+    await this.audit.appendAll(
+      steps.map(({ application, details }) =>
+        this.auditEntry(ctx, application, action, {
+          status: application.status,
+          round: application.round,
+          as: actor,
+          ...details,
+        }),
+      ),
+      m,
+    );
   }
 
   /** One audit record about an application, in the caller's transaction; ids only, never personal data. */
@@ -697,17 +729,24 @@ export class ApplicationsService {
     action: string,
     details: Record<string, unknown>,
   ): Promise<void> {
-    await this.audit.append(
-      {
-        actor: ctx === SYSTEM ? { type: 'system' } : { type: 'person', id: ctx.principal.personId },
-        action: `application.${action}`,
-        object: { type: 'application', id: application.id },
-        organizationId: application.committeeId,
-        requestId: ctx === SYSTEM ? null : (ctx.requestId ?? null),
-        details,
-      },
-      m,
-    );
+    await this.audit.append(this.auditEntry(ctx, application, action, details), m);
+  }
+
+  /** One audit record about an application; ids only, never personal data. */
+  private auditEntry(
+    ctx: RequestContext | typeof SYSTEM,
+    application: ApplicationEntity,
+    action: string,
+    details: Record<string, unknown>,
+  ): AuditEntry {
+    return {
+      actor: ctx === SYSTEM ? { type: 'system' } : { type: 'person', id: ctx.principal.personId },
+      action: `application.${action}`,
+      object: { type: 'application', id: application.id },
+      organizationId: application.committeeId,
+      requestId: ctx === SYSTEM ? null : (ctx.requestId ?? null),
+      details,
+    };
   }
 
   private async notify(
@@ -716,6 +755,16 @@ export class ApplicationsService {
     version: CertificateTypeVersionEntity,
     action: ApplicationAction,
   ): Promise<void> {
+    await this.notifications.notify(m, ...(await this.noticesOf(m, application, version, action)));
+  }
+
+  /** The messages a step sends: to the resident (with a text message where a number is known), to the committee. */
+  private async noticesOf(
+    m: EntityManager,
+    application: ApplicationEntity,
+    version: CertificateTypeVersionEntity,
+    action: ApplicationAction,
+  ): Promise<NewNotification[]> {
     // Every notice names the committee: from the names kept a few minutes, not a query per notice.
     const committee = await this.organizations.one(application.committeeId, m);
     const supplement =
@@ -731,6 +780,7 @@ export class ApplicationsService {
       reason: application.rejectionReason,
       materials: supplement?.items.map((i) => i.materialName) ?? [],
     });
+    const notices: NewNotification[] = [];
     if (message.resident) {
       // The contact number given on the form, else the one the identity platform vouched for.
       const form = this.decryptForm(application);
@@ -739,7 +789,7 @@ export class ApplicationsService {
         const person = await this.people.get(application.applicantId, m);
         phone = person.phoneEncrypted ? this.cipher.decrypt('phone', person.phoneEncrypted) : null;
       }
-      await this.notifications.notify(m, {
+      notices.push({
         recipientPersonId: application.applicantId,
         applicationId: application.id,
         event: action,
@@ -748,13 +798,14 @@ export class ApplicationsService {
       });
     }
     if (message.committee) {
-      await this.notifications.notify(m, {
+      notices.push({
         recipientOrganizationId: application.committeeId,
         applicationId: application.id,
         event: action,
         ...message.committee,
       });
     }
+    return notices;
   }
 
   private async view(principal: PersonPrincipal, { application, version }: Loaded): Promise<ApplicationView> {

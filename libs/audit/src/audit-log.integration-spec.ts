@@ -34,13 +34,22 @@ describe('audit log on PostgreSQL', () => {
   });
 
   it('chains several appends per transaction while other transactions append alongside', async () => {
-    // Each transaction appends three events (the issuer records a batch so); the second and third
-    // follow the first without asking for the head again, and still nobody else's event lands between.
+    // Each transaction appends three events, one by one or two in one insert (the issuer records a
+    // batch so); later ones follow the first without asking for the head again, and still nobody
+    // else's event lands between.
     await Promise.all(
       Array.from({ length: 8 }, (_, t) =>
         db.dataSource.transaction(async (manager) => {
-          for (let i = 0; i < 3; i++) {
-            await sut.append({ actor: { type: 'system' }, action: 'test.batch', details: { t, i } }, manager);
+          const entry = (i: number) => ({
+            actor: { type: 'system' as const },
+            action: 'test.batch',
+            details: { t, i },
+          });
+          if (t % 2 === 0) {
+            for (let i = 0; i < 3; i++) await sut.append(entry(i), manager);
+          } else {
+            await sut.appendAll([entry(0), entry(1)], manager);
+            await sut.append(entry(2), manager);
           }
         }),
       ),

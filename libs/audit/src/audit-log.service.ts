@@ -57,9 +57,16 @@ export class AuditLog {
    * the change it records; without one, the event is written in its own transaction.
    */
   async append(entry: AuditEntry, manager?: EntityManager): Promise<AuditEventEntity> {
-    if (!manager) return this.dataSource.transaction((own) => this.append(entry, own));
+    const [event] = await this.appendAll([entry], manager);
+    return event;
+  }
+
+  /** Appends events in the order given, chained one after another, in one insert. */
+  async appendAll(entries: readonly AuditEntry[], manager?: EntityManager): Promise<AuditEventEntity[]> {
+    if (!manager) return this.dataSource.transaction((own) => this.appendAll(entries, own));
+    if (entries.length === 0) return [];
     const runner = manager.queryRunner?.isTransactionActive ? manager.queryRunner : undefined;
-    let last = runner && this.heads.get(runner);
+    let last: { seq: string; hash: string } | undefined = runner && this.heads.get(runner);
     if (!last) {
       await manager.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK]);
       [last] = (await manager.query('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1')) as {
@@ -67,26 +74,31 @@ export class AuditLog {
         hash: string;
       }[];
     }
-    const event = {
-      seq: String(BigInt(last?.seq ?? '0') + 1n),
-      // A JavaScript date holds milliseconds, which timestamptz keeps exactly: it re-serialises alike.
-      occurredAt: this.clock.now(),
-      actorType: entry.actor.type,
-      actorId: entry.actor.id ?? null,
-      action: entry.action,
-      outcome: entry.outcome ?? 'success',
-      objectType: entry.object?.type ?? null,
-      objectId: entry.object?.id ?? null,
-      organizationId: entry.organizationId ?? null,
-      requestId: entry.requestId ?? null,
-      details: entry.details ?? {},
-      prevHash: last?.hash ?? GENESIS_HASH,
-    };
-    const row = manager.create(AuditEventEntity, { ...event, hash: auditEventHash(event) });
+    const rows: AuditEventEntity[] = [];
+    for (const entry of entries) {
+      const event = {
+        seq: String(BigInt(last?.seq ?? '0') + 1n),
+        // A JavaScript date holds milliseconds, which timestamptz keeps exactly: it re-serialises alike.
+        occurredAt: this.clock.now(),
+        actorType: entry.actor.type,
+        actorId: entry.actor.id ?? null,
+        action: entry.action,
+        outcome: entry.outcome ?? 'success',
+        objectType: entry.object?.type ?? null,
+        objectId: entry.object?.id ?? null,
+        organizationId: entry.organizationId ?? null,
+        requestId: entry.requestId ?? null,
+        details: entry.details ?? {},
+        prevHash: last?.hash ?? GENESIS_HASH,
+      };
+      const row: AuditEventEntity = manager.create(AuditEventEntity, { ...event, hash: auditEventHash(event) });
+      rows.push(row);
+      last = { seq: row.seq, hash: row.hash };
+    }
     // `details` is free-form JSON, which TypeORM's deep-partial insert type cannot express.
-    await manager.insert(AuditEventEntity, row as QueryDeepPartialEntity<AuditEventEntity>);
-    if (runner) this.heads.set(runner, { seq: row.seq, hash: row.hash });
-    return row;
+    await manager.insert(AuditEventEntity, rows as QueryDeepPartialEntity<AuditEventEntity>[]);
+    if (runner) this.heads.set(runner, last!);
+    return rows;
   }
 
   async find(query: AuditQuery): Promise<AuditEventEntity[]> {

@@ -48,25 +48,29 @@ export class NotificationsService implements OnModuleInit, OutboxHandler {
     this.handlers.register(this);
   }
 
-  async notify(manager: EntityManager, notification: NewNotification): Promise<void> {
-    const row = manager.create(NotificationEntity, {
-      recipientPersonId: notification.recipientPersonId ?? null,
-      recipientOrganizationId: notification.recipientOrganizationId ?? null,
-      applicationId: notification.applicationId ?? null,
-      event: notification.event,
-      title: notification.title,
-      body: notification.body,
-      smsToEnc: notification.smsTo ? this.cipher.encrypt('phone', notification.smsTo) : null,
-      createdAt: this.clock.now(),
-    });
-    await manager.insert(NotificationEntity, row);
-    if (row.smsToEnc) {
-      await this.outbox.add(manager, {
-        topic: SMS_TOPIC,
-        aggregateId: row.id,
-        dedupeKey: `${SMS_TOPIC}:${row.id}`,
-      });
-    }
+  /** Writes the notifications (one insert) and their text messages' outbox rows, in the caller's transaction. */
+  async notify(manager: EntityManager, ...notifications: NewNotification[]): Promise<void> {
+    if (notifications.length === 0) return;
+    const createdAt = this.clock.now();
+    const rows = notifications.map((notification) =>
+      manager.create(NotificationEntity, {
+        recipientPersonId: notification.recipientPersonId ?? null,
+        recipientOrganizationId: notification.recipientOrganizationId ?? null,
+        applicationId: notification.applicationId ?? null,
+        event: notification.event,
+        title: notification.title,
+        body: notification.body,
+        smsToEnc: notification.smsTo ? this.cipher.encrypt('phone', notification.smsTo) : null,
+        createdAt,
+      }),
+    );
+    await manager.insert(NotificationEntity, rows);
+    await this.outbox.addAll(
+      manager,
+      rows
+        .filter((row) => row.smsToEnc)
+        .map((row) => ({ topic: SMS_TOPIC, aggregateId: row.id, dedupeKey: `${SMS_TOPIC}:${row.id}` })),
+    );
   }
 
   /** Sends the text of one notification once: a row already marked sent is not sent again. */

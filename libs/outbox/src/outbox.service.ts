@@ -57,15 +57,25 @@ export class OutboxService {
 
   /** Writes a row in the caller's transaction: it commits or rolls back with the change it follows. */
   async add(manager: EntityManager, entry: OutboxEntry): Promise<string> {
-    const row = manager.create(OutboxMessageEntity, {
-      topic: entry.topic,
-      aggregateId: entry.aggregateId,
-      payload: entry.payload ?? {},
-      dedupeKey: entry.dedupeKey ?? null,
-      createdAt: this.clock.now(),
-    });
-    await manager.insert(OutboxMessageEntity, row);
-    return row.id;
+    const [id] = await this.addAll(manager, [entry]);
+    return id;
+  }
+
+  /** Writes several rows in the caller's transaction, in one insert; their ids, in order. */
+  async addAll(manager: EntityManager, entries: readonly OutboxEntry[]): Promise<string[]> {
+    if (entries.length === 0) return [];
+    const createdAt = this.clock.now();
+    const rows = entries.map((entry) =>
+      manager.create(OutboxMessageEntity, {
+        topic: entry.topic,
+        aggregateId: entry.aggregateId,
+        payload: entry.payload ?? {},
+        dedupeKey: entry.dedupeKey ?? null,
+        createdAt,
+      }),
+    );
+    await manager.insert(OutboxMessageEntity, rows);
+    return rows.map((row) => row.id);
   }
 
   /**

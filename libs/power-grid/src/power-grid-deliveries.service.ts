@@ -158,21 +158,28 @@ export class PowerGridDeliveries implements OnModuleInit, OutboxHandler, Issuanc
   }
 
   /** In the issuing transaction: a delivery for every certificate of a type that integrates with the company. */
-  async onIssued(m: EntityManager, { certificate, application, version }: IssuedCertificate): Promise<void> {
-    if (!version.integrations.includes(POWER_SUPPLY_INTEGRATION)) return;
-    const id = randomUUID();
-    const outboxId = await this.outbox.add(m, {
-      topic: POWER_GRID_TOPIC,
-      aggregateId: certificate.id,
-      payload: { deliveryId: id },
-      dedupeKey: `${POWER_GRID_TOPIC}:${certificate.id}`,
-    });
-    await m.insert(PowerGridDeliveryEntity, {
-      id,
-      certificateId: certificate.id,
-      applicationId: application.id,
-      outboxId,
-    });
+  async onIssued(m: EntityManager, issued: readonly IssuedCertificate[]): Promise<void> {
+    const deliveries = issued
+      .filter(({ version }) => version.integrations.includes(POWER_SUPPLY_INTEGRATION))
+      .map(({ certificate, application }) => ({
+        id: randomUUID(),
+        certificateId: certificate.id,
+        applicationId: application.id,
+      }));
+    if (deliveries.length === 0) return;
+    const outboxIds = await this.outbox.addAll(
+      m,
+      deliveries.map(({ id, certificateId }) => ({
+        topic: POWER_GRID_TOPIC,
+        aggregateId: certificateId,
+        payload: { deliveryId: id },
+        dedupeKey: `${POWER_GRID_TOPIC}:${certificateId}`,
+      })),
+    );
+    await m.insert(
+      PowerGridDeliveryEntity,
+      deliveries.map((delivery, i) => ({ ...delivery, outboxId: outboxIds[i] })),
+    );
   }
 
   async handle(message: OutboxMessageEntity): Promise<void> {

@@ -15,7 +15,8 @@ export interface IssuedCertificate {
  * in the transaction that records the issue: it commits with it or not at all.
  */
 export interface IssuanceListener {
-  onIssued(manager: EntityManager, issued: IssuedCertificate): Promise<void>;
+  /** Certificates recorded together (one or more), in the issuing transaction. */
+  onIssued(manager: EntityManager, issued: readonly IssuedCertificate[]): Promise<void>;
 }
 
 /** Contexts that follow issuing register here at module init; the issuer calls them in its transaction. */
@@ -27,7 +28,8 @@ export class IssuanceListeners {
     this.listeners.push(listener);
   }
 
-  async notify(manager: EntityManager, issued: IssuedCertificate): Promise<void> {
+  async notify(manager: EntityManager, issued: readonly IssuedCertificate[]): Promise<void> {
+    if (issued.length === 0) return;
     for (const listener of this.listeners) await listener.onIssued(manager, issued);
   }
 }
