@@ -57,7 +57,8 @@ interface IssuePayload {
 
 /**
  * Turns an approved application into its issued certificate (DESIGN.md §4), driven by the outbox row
- * the approval wrote. Exactly once, whatever crashes in between:
+ * the approval wrote, several approvals at a time where the relay hands them over together (steps 1
+ * and 3 then take one transaction for the group; see issueMany). Exactly once, whatever crashes in between:
  *  1. a short transaction reserves the number: a `pending` certificate row, one per application;
  *     a retry finds it and reuses its number, code and date;
  *     Each run also gets a storage key of its own there (a fresh one for a retry), so a concurrent
@@ -413,8 +414,8 @@ export class CertificateIssuer implements OnModuleInit, OutboxHandler {
       const serial = serials.get(counter)!;
       serials.set(counter, serial + 1);
       const holder = holders.get(application.applicantId);
-      if (!holder)
-        throw new CertificateException(CertificateErrorCode.ApplicationNotApproved, { applicationId: application.id });
+      // The applicant's row is kept for as long as their applications are (a foreign key): never missing.
+      if (!holder) throw new Error(`application ${application.id}: applicant ${application.applicantId} not found`);
       const id = randomUUID();
       return {
         id,
