@@ -120,6 +120,63 @@ describe('Issuing in the worker', () => {
     expect(download.status).toBe(200);
   });
 
+  it('issues once when two outbox rows ask for the same approval (one group, or two runs at once)', async () => {
+    const resident = new ApiClient(system.api.baseUrl, await system.token('resident-a'));
+    const approver = new ApiClient(system.api.baseUrl, await system.token('approver-a'));
+    const drafts = [];
+    for (let i = 0; i < 3; i++) drafts.push(await preparedDraft(resident, 'ev-charger-installation'));
+    for (const draft of drafts) expect((await resident.action(draft.id, 'submit')).status).toBe(200);
+    // Each approval's own row, and a second row for the same application, both due two seconds on: the
+    // healthy worker from the first test then claims the twins in one poll, into one group. (A row its
+    // poll took before the delay was set is worked alone, and its twin by a second run after it.)
+    for (const draft of drafts) expect((await approver.action(draft.id, 'approve')).status).toBe(200);
+    const ids = drafts.map((draft) => draft.id);
+    await sql.query(
+      `WITH held AS (
+         UPDATE outbox SET available_at = now() + interval '2 seconds'
+          WHERE topic = 'certificate.issue' AND aggregate_id = ANY($1::uuid[]) AND status = 'pending'
+          RETURNING aggregate_id)
+       INSERT INTO outbox (topic, aggregate_id, payload, available_at)
+       SELECT 'certificate.issue', id, jsonb_build_object('applicationId', id::text), now() + interval '2 seconds'
+         FROM unnest($1::uuid[]) AS id`,
+      [ids],
+    );
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const { rows } = await sql.query<{ open: string }>(
+        `SELECT count(*) AS open FROM outbox WHERE topic = 'certificate.issue' AND aggregate_id = ANY($1) AND status <> 'done'`,
+        [ids],
+      );
+      if (Number(rows[0].open) === 0) break;
+      if (Date.now() > deadline) throw new Error(`${rows[0].open} issue rows not done`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+
+    for (const draft of drafts) {
+      const { rows } = await sql.query<{ id: string; status: string; storage_key: string }>(
+        `SELECT id, status, storage_key FROM certificates WHERE application_id = $1`,
+        [draft.id],
+      );
+      expect(rows).toHaveLength(1);
+      expect(rows[0].status).toBe('issued');
+      const stored = await readdir(dirname(join(files, rows[0].storage_key)));
+      expect(stored.filter((name) => name.startsWith(rows[0].id))).toEqual([basename(rows[0].storage_key)]);
+      const application = (await resident.call('GET', `/api/applications/${draft.id}`)).body as {
+        status: string;
+        timeline: { action: string }[];
+      };
+      expect(application.status).toBe('issued');
+      expect(application.timeline.filter((step) => step.action === 'issue')).toHaveLength(1);
+      const deliveries = await sql.query(`SELECT id FROM power_grid_deliveries WHERE application_id = $1`, [draft.id]);
+      expect(deliveries.rows).toHaveLength(1);
+      const notices = await sql.query(
+        `SELECT id FROM notifications WHERE application_id = $1 AND event = 'issue' AND recipient_person_id IS NOT NULL`,
+        [draft.id],
+      );
+      expect(notices.rows).toHaveLength(1);
+    }
+  }, 120_000);
+
   it('numbers a burst of approvals densely and uniquely while the worker issues them concurrently', async () => {
     const resident = new ApiClient(system.api.baseUrl, await system.token('resident-a'));
     const approver = new ApiClient(system.api.baseUrl, await system.token('approver-a'));

@@ -696,6 +696,7 @@ export class ApplicationsService {
     actor: ApplicationActor,
     at: Date,
   ): Promise<void> {
+    if (steps.length === 0) return;
     await m.insert(
       ApplicationEventEntity,
       steps.map(({ application, note }) => ({

@@ -141,6 +141,12 @@ export class CertificateIssuer implements OnModuleInit, OutboxHandler {
    * failure (a seal suspended in between, a counter exhausted) stays its own. The outcomes, in order.
    */
   async issueMany(applicationIds: readonly string[]): Promise<IssueOutcome[]> {
+    const unique = [...new Set(applicationIds)];
+    if (unique.length < applicationIds.length) {
+      // One application twice in a group (two rows for it): issued once, both told the outcome.
+      const outcomes = await this.issueMany(unique);
+      return applicationIds.map((id) => outcomes[unique.indexOf(id)]);
+    }
     let outcomes: IssueOutcome[];
     try {
       // The first run in a process asks the TSA here (the token size); later runs meet it when stamping.
