@@ -1152,13 +1152,9 @@ function decodeCursor(cursor: string): { at: Date; id: string } {
  * cycle (a person's or the issuer's) takes this lock first, so two steps on one application queue
  * up and the second sees the first one's result.
  */
-export function lockApplication(m: EntityManager, id: string): Promise<ApplicationEntity | null> {
-  return m
-    .getRepository(ApplicationEntity)
-    .createQueryBuilder('a')
-    .setLock('pessimistic_write')
-    .where('a.id = :id', { id })
-    .getOne();
+export async function lockApplication(m: EntityManager, id: string): Promise<ApplicationEntity | null> {
+  const [application] = await lockApplications(m, [id]);
+  return application ?? null;
 }
 
 /** lockApplication for several rows, taken in id order so that two takers of overlapping sets cannot deadlock. */
